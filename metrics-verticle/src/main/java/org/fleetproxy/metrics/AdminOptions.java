@@ -1,0 +1,10 @@
+package org.fleetproxy.metrics;
+
+/**
+ * Where the admin server listens and how counters are bounded.
+ *
+ * @param nodeId this node's id in snapshots
+ * @param maxTargets distinct {@code target} (and {@code user}) label values before folding into "other"
+ */
+public record AdminOptions(String nodeId, String host, int port, int maxTargets) {
+}

@@ -1,0 +1,129 @@
+package org.fleetproxy.metrics;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Meter;
+import io.micrometer.core.instrument.Tag;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.eventbus.Message;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+
+import java.util.function.BooleanSupplier;
+
+/**
+ * Owns the node's Micrometer registry: folds the counter deltas that proxy instances flush into
+ * it, and serves the admin endpoints ({@code /metrics}, {@code /health}, {@code /ready}).
+ */
+public final class MetricsVerticle extends VerticleBase {
+
+  /** Local address: counter deltas from proxy instances, in the shape of {@link CounterBatch#drain()}. */
+  public static final String DELTA_ADDRESS = "proxy.metrics.delta";
+  /** Request: any body. Answer: {@code {"nodes":[{"node","counters":[...]}],"sum":[...]}}. */
+  public static final String SNAPSHOT_ADDRESS = "proxy.metrics.snapshot";
+
+  static final String REQUESTS = "proxy.requests";
+  static final String TRAFFIC = "proxy.traffic.bytes";
+  static final String FOLDED = "proxy.label.values.folded";
+
+  private final AdminOptions options;
+  private final BooleanSupplier ready;
+  private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+  private final LabelBound targets;
+  private final LabelBound users;
+  private HttpServer server;
+
+  public MetricsVerticle(AdminOptions options, BooleanSupplier ready) {
+    this.options = options;
+    this.ready = ready;
+    this.targets = new LabelBound(options.maxTargets());
+    this.users = new LabelBound(options.maxTargets());
+  }
+
+  @Override
+  public Future<?> start() {
+    vertx.eventBus().<JsonObject>localConsumer(DELTA_ADDRESS, m -> apply(m.body()));
+    vertx.eventBus().<JsonObject>consumer(SNAPSHOT_ADDRESS, this::snapshot);
+    Router router = Router.router(vertx);
+    router.get("/metrics").handler(this::metrics);
+    router.get("/health").handler(rc -> json(rc, 200, new JsonObject().put("status", "UP")));
+    router.get("/ready").handler(rc -> {
+      boolean up = ready.getAsBoolean();
+      json(rc, up ? 200 : 503, new JsonObject().put("status", up ? "READY" : "STARTING"));
+    });
+    return vertx.createHttpServer().requestHandler(router).listen(options.port(), options.host())
+        .onSuccess(s -> server = s);
+  }
+
+  /** The port the admin server listens on (differs from the configured one when that was 0). */
+  public int port() {
+    return server.actualPort();
+  }
+
+  void apply(JsonObject delta) {
+    JsonArray req = delta.getJsonArray("requests");
+    for (int i = 0; i < req.size(); i++) {
+      JsonArray r = req.getJsonArray(i);
+      Counter.builder(REQUESTS)
+          .tag("route", r.getString(0)).tag("method", r.getString(1)).tag("code", String.valueOf(r.getInteger(2)))
+          .register(registry).increment(r.getLong(3));
+    }
+    JsonArray tr = delta.getJsonArray("traffic");
+    for (int i = 0; i < tr.size(); i++) {
+      JsonArray t = tr.getJsonArray(i);
+      Counter.builder(TRAFFIC)
+          .tag("direction", t.getString(0))
+          .tag("target", bounded(targets, "target", t.getString(1)))
+          .tag("user", bounded(users, "user", t.getString(2)))
+          .register(registry).increment(t.getLong(3));
+    }
+  }
+
+  private String bounded(LabelBound bound, String label, String value) {
+    String v = bound.apply(value);
+    if (v == LabelBound.OTHER && !LabelBound.OTHER.equals(value)) {
+      Counter.builder(FOLDED).tag("label", label).register(registry).increment();
+    }
+    return v;
+  }
+
+  private void metrics(RoutingContext rc) {
+    rc.response()
+        .putHeader("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
+        .end(registry.scrape());
+  }
+
+  private void snapshot(Message<JsonObject> msg) {
+    JsonArray counters = counters();
+    msg.reply(new JsonObject()
+        .put("nodes", new JsonArray().add(new JsonObject().put("node", options.nodeId()).put("counters", counters)))
+        .put("sum", counters.copy()));
+  }
+
+  /** Every proxy counter as {@code {"name","labels":{...},"value"}}, named as on {@code /metrics}. */
+  JsonArray counters() {
+    JsonArray out = new JsonArray();
+    for (Meter m : registry.getMeters()) {
+      if (m instanceof Counter c && m.getId().getName().startsWith("proxy.")) {
+        JsonObject labels = new JsonObject();
+        for (Tag t : m.getId().getTags()) {
+          labels.put(t.getKey(), t.getValue());
+        }
+        out.add(new JsonObject()
+            .put("name", m.getId().getName().replace('.', '_') + "_total")
+            .put("labels", labels)
+            .put("value", c.count()));
+      }
+    }
+    return out;
+  }
+
+  private static void json(RoutingContext rc, int status, JsonObject body) {
+    rc.response().setStatusCode(status).putHeader("Content-Type", "application/json").end(body.encode());
+  }
+}

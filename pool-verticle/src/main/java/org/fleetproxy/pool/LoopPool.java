@@ -1,0 +1,104 @@
+package org.fleetproxy.pool;
+
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.http.HttpClientAgent;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Supplier;
+
+/**
+ * The pool's partition for one event loop. Requests handled on that loop lease connections that
+ * were opened on it, so no connection ever hops threads and nothing here is locked.
+ */
+public final class LoopPool {
+
+  private final UpstreamPool owner;
+  private final Context context;
+  private final Map<OriginKey, OriginQueue> queues = new HashMap<>();
+  private final long sweepTimer;
+
+  LoopPool(UpstreamPool owner, Context context, long sweepIntervalMillis) {
+    this.owner = owner;
+    this.context = context;
+    this.sweepTimer = context.owner().setPeriodic(sweepIntervalMillis, id -> sweep());
+  }
+
+  /** Leases an idle connection to {@code key} that is open and not expired, or opens one. */
+  public Future<PooledConnection> acquire(OriginKey key) {
+    return queue(key).acquire(false);
+  }
+
+  /** Leases a newly opened connection, bypassing idle ones: the retry after a stale reuse. */
+  public Future<PooledConnection> acquireFresh(OriginKey key) {
+    return queue(key).acquire(true);
+  }
+
+  private OriginQueue queue(OriginKey key) {
+    OriginQueue q = queues.get(key);
+    if (q == null) {
+      q = new OriginQueue(key, this);
+      queues.put(key, q);
+    }
+    return q;
+  }
+
+  PoolSettings settings() {
+    return owner.settings();
+  }
+
+  HttpClientAgent client() {
+    return owner.client();
+  }
+
+  long now() {
+    return System.currentTimeMillis();
+  }
+
+  private void sweep() {
+    long now = now();
+    for (OriginQueue q : queues.values()) {
+      q.expire(now);
+    }
+  }
+
+  /** Runs {@code action} on this partition's event loop and completes with its result. */
+  <T> Future<T> onLoop(Supplier<T> action) {
+    return Future.future(p -> context.runOnContext(v -> p.complete(action.get())));
+  }
+
+  Future<List<OriginStats>> stats() {
+    return onLoop(() -> {
+      List<OriginStats> out = new ArrayList<>(queues.size());
+      for (OriginQueue q : queues.values()) {
+        out.add(q.stats());
+      }
+      return out;
+    });
+  }
+
+  Future<Integer> drain(String key) {
+    return onLoop(() -> {
+      int n = 0;
+      for (OriginQueue q : queues.values()) {
+        if (key == null || key.equals(q.key.toString()) || key.equals(q.key.authority())) {
+          n += q.drain();
+        }
+      }
+      return n;
+    });
+  }
+
+  /** Leaves the pool: the sweep stops and idle connections are closed. */
+  public Future<Void> close() {
+    owner.remove(this);
+    return onLoop(() -> {
+      context.owner().cancelTimer(sweepTimer);
+      queues.values().forEach(OriginQueue::drain);
+      return null;
+    });
+  }
+}

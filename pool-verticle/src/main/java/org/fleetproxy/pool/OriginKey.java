@@ -1,0 +1,88 @@
+package org.fleetproxy.pool;
+
+import java.util.Objects;
+
+/**
+ * Identity of an upstream origin: connections are shared only between requests with equal keys.
+ * The TLS server name is part of the key because a connection verified for one name must never
+ * carry a request meant for another. {@code partition} separates pools that must not mix clients
+ * ({@code pool.reuse: per-client}); it is empty for shared reuse.
+ */
+public final class OriginKey {
+
+  private final String scheme;
+  private final String host;
+  private final int port;
+  private final String serverName;
+  private final String partition;
+  private final int hash;
+  private final String label;
+
+  public OriginKey(String scheme, String host, int port, String serverName, String partition) {
+    this.scheme = Objects.requireNonNull(scheme);
+    this.host = Objects.requireNonNull(host);
+    this.port = port;
+    this.serverName = serverName == null ? "" : serverName;
+    this.partition = partition == null ? "" : partition;
+    this.hash = Objects.hash(scheme, host, port, this.serverName, this.partition);
+    this.label = scheme + "://" + authority() + (this.partition.isEmpty() ? "" : "#" + this.partition);
+  }
+
+  public static OriginKey of(String scheme, String host, int port) {
+    return new OriginKey(scheme, host, port, null, null);
+  }
+
+  public String scheme() {
+    return scheme;
+  }
+
+  public String host() {
+    return host;
+  }
+
+  public int port() {
+    return port;
+  }
+
+  public boolean tls() {
+    return "https".equals(scheme);
+  }
+
+  public String serverName() {
+    return serverName;
+  }
+
+  public String partition() {
+    return partition;
+  }
+
+  /** {@code host:port} as it goes into a {@code Host} header, IPv6 literals bracketed. */
+  public String authority() {
+    String h = host.indexOf(':') >= 0 ? "[" + host + "]" : host;
+    return h + ":" + port;
+  }
+
+  @Override
+  public boolean equals(Object o) {
+    if (this == o) {
+      return true;
+    }
+    if (!(o instanceof OriginKey)) {
+      return false;
+    }
+    OriginKey k = (OriginKey) o;
+    return hash == k.hash && port == k.port && scheme.equals(k.scheme) && host.equals(k.host)
+        && serverName.equals(k.serverName) && partition.equals(k.partition);
+  }
+
+  @Override
+  public int hashCode() {
+    return hash;
+  }
+
+  /** The stable text form used in stats, metrics labels and the drain message. */
+  @Override
+  public String toString() {
+    return label;
+  }
+}

@@ -1,0 +1,168 @@
+package org.fleetproxy.pool;
+
+import io.vertx.core.Future;
+import io.vertx.core.http.HttpClientConnection;
+import io.vertx.core.http.HttpConnectOptions;
+
+import java.util.ArrayDeque;
+import java.util.EnumMap;
+import java.util.Iterator;
+
+/**
+ * The idle connections of one origin within one event-loop partition, most recently used first.
+ * Only ever touched from that partition's event loop, so it needs no locking.
+ */
+final class OriginQueue {
+
+  final OriginKey key;
+  private final LoopPool loop;
+  private final ArrayDeque<PooledConnection> idle = new ArrayDeque<>();
+  private long leased;
+  private long opened;
+  private long reused;
+  private long failedConnects;
+  private final EnumMap<CloseReason, Long> closed = new EnumMap<>(CloseReason.class);
+
+  OriginQueue(OriginKey key, LoopPool loop) {
+    this.key = key;
+    this.loop = loop;
+  }
+
+  Future<PooledConnection> acquire(boolean fresh) {
+    if (!fresh && loop.settings().reuse() != PoolSettings.Reuse.NONE) {
+      long now = loop.now();
+      PooledConnection pc;
+      while ((pc = idle.pollFirst()) != null) {
+        if (pc.closing == null && pc.expiresAt > now) {
+          pc.state = PooledConnection.State.LEASED;
+          pc.reused = true;
+          leased++;
+          reused++;
+          return Future.succeededFuture(pc);
+        }
+        close(pc, CloseReason.EXPIRED);
+      }
+    }
+    return connect();
+  }
+
+  private Future<PooledConnection> connect() {
+    PoolSettings settings = loop.settings();
+    HttpConnectOptions options = new HttpConnectOptions()
+        .setHost(key.host())
+        .setPort(key.port())
+        .setSsl(key.tls())
+        .setConnectTimeout(settings.connectTimeoutMillis());
+    leased++;
+    return loop.client().connect(options).map(this::opened).onFailure(t -> {
+      leased--;
+      failedConnects++;
+    });
+  }
+
+  private PooledConnection opened(HttpClientConnection connection) {
+    opened++;
+    PooledConnection pc = new PooledConnection(this, connection);
+    connection.closeHandler(v -> onClose(pc));
+    return pc;
+  }
+
+  void release(PooledConnection pc, boolean reusable, long reuseWindowMillis) {
+    if (pc.state != PooledConnection.State.LEASED) {
+      return;
+    }
+    leased--;
+    if (pc.closing != null) {
+      pc.state = PooledConnection.State.CLOSED;
+      return;
+    }
+    PoolSettings settings = loop.settings();
+    if (!reusable || settings.reuse() == PoolSettings.Reuse.NONE || settings.maxIdlePerHost() == 0) {
+      close(pc, CloseReason.POLICY);
+      return;
+    }
+    long now = loop.now();
+    long window = settings.idleTimeoutMillis();
+    if (reuseWindowMillis >= 0) {
+      window = Math.min(window, reuseWindowMillis);
+    }
+    if (window <= 0) {
+      close(pc, CloseReason.POLICY);
+      return;
+    }
+    pc.state = PooledConnection.State.IDLE;
+    pc.reused = false;
+    pc.idleSince = now;
+    pc.expiresAt = now + window;
+    idle.addFirst(pc);
+    while (idle.size() > settings.maxIdlePerHost()) {
+      close(idle.pollLast(), CloseReason.EVICTED);
+    }
+  }
+
+  void discard(PooledConnection pc) {
+    if (pc.state != PooledConnection.State.LEASED) {
+      return;
+    }
+    leased--;
+    close(pc, CloseReason.ERROR);
+  }
+
+  /** Closes idle connections whose deadline has passed; the oldest sit at the tail. */
+  void expire(long now) {
+    PooledConnection pc;
+    while ((pc = idle.peekLast()) != null && pc.expiresAt <= now) {
+      idle.pollLast();
+      close(pc, CloseReason.EXPIRED);
+    }
+  }
+
+  int drain() {
+    int n = 0;
+    PooledConnection pc;
+    while ((pc = idle.pollFirst()) != null) {
+      close(pc, CloseReason.DRAINED);
+      n++;
+    }
+    return n;
+  }
+
+  private void close(PooledConnection pc, CloseReason reason) {
+    pc.state = PooledConnection.State.CLOSED;
+    if (pc.closing == null) {
+      pc.closing = reason;
+      count(reason);
+      pc.connection.close();
+    }
+  }
+
+  private void onClose(PooledConnection pc) {
+    if (pc.closing != null) {
+      return;
+    }
+    pc.closing = CloseReason.PEER;
+    count(CloseReason.PEER);
+    if (pc.state == PooledConnection.State.IDLE) {
+      removeIdle(pc);
+      pc.state = PooledConnection.State.CLOSED;
+    }
+  }
+
+  private void removeIdle(PooledConnection pc) {
+    for (Iterator<PooledConnection> it = idle.iterator(); it.hasNext(); ) {
+      if (it.next() == pc) {
+        it.remove();
+        return;
+      }
+    }
+  }
+
+  private void count(CloseReason reason) {
+    closed.merge(reason, 1L, Long::sum);
+  }
+
+  OriginStats stats() {
+    return new OriginStats(key.toString(), idle.size(), leased, opened, reused, failedConnects,
+        OriginStats.closedMap(closed));
+  }
+}

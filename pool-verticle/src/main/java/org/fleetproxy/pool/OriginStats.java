@@ -1,0 +1,44 @@
+package org.fleetproxy.pool;
+
+import io.vertx.core.json.JsonObject;
+
+import java.util.EnumMap;
+import java.util.Map;
+import java.util.TreeMap;
+
+/** Counters of one origin's connections, as seen by one partition or summed over several. */
+public record OriginStats(String key, long idle, long inUse, long opened, long reused, long failedConnects,
+                          Map<String, Long> closed) {
+
+  public long closed(String reason) {
+    return closed.getOrDefault(reason, 0L);
+  }
+
+  public OriginStats plus(OriginStats o) {
+    Map<String, Long> sum = new TreeMap<>(closed);
+    o.closed.forEach((k, v) -> sum.merge(k, v, Long::sum));
+    return new OriginStats(key, idle + o.idle, inUse + o.inUse, opened + o.opened, reused + o.reused,
+        failedConnects + o.failedConnects, sum);
+  }
+
+  /** The JSON shape answered on {@code proxy.pool.stats}. */
+  public JsonObject toJson() {
+    return new JsonObject()
+        .put("key", key)
+        .put("idle", idle)
+        .put("in-use", inUse)
+        .put("opened", opened)
+        .put("reused", reused)
+        .put("closed-by-peer", closed(CloseReason.PEER.label))
+        .put("expired", closed(CloseReason.EXPIRED.label))
+        .put("evicted", closed(CloseReason.EVICTED.label))
+        .put("failed-connects", failedConnects)
+        .put("closed", new JsonObject(new TreeMap<>(closed)));
+  }
+
+  static Map<String, Long> closedMap(EnumMap<CloseReason, Long> counts) {
+    Map<String, Long> m = new TreeMap<>();
+    counts.forEach((r, v) -> m.put(r.label, v));
+    return m;
+  }
+}

@@ -1,0 +1,115 @@
+package org.fleetproxy.pool;
+
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpClientAgent;
+import io.vertx.core.http.HttpClientOptions;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+/**
+ * The managed upstream connection pool of one node: one {@link LoopPool} partition per event loop
+ * that proxies requests, plus the node-wide views (stats, drain) that gather over all partitions.
+ * The data path talks to its partition directly; nothing on it goes through the event bus.
+ */
+public final class UpstreamPool {
+
+  /** Upstream response heads larger than this are refused (the client gets a 502). */
+  public static final int MAX_RESPONSE_HEADER_BYTES = 64 * 1024;
+
+  private final HttpClientAgent client;
+  private final List<LoopPool> partitions = new CopyOnWriteArrayList<>();
+  private volatile PoolSettings settings;
+
+  public UpstreamPool(Vertx vertx, PoolSettings settings) {
+    this.settings = settings;
+    this.client = vertx.createHttpClient(new HttpClientOptions()
+        .setKeepAlive(true)
+        .setPipelining(false)
+        .setDecompressionSupported(false)
+        .setMaxHeaderSize(MAX_RESPONSE_HEADER_BYTES)
+        .setMaxInitialLineLength(MAX_RESPONSE_HEADER_BYTES)
+        .setShared(false));
+  }
+
+  /**
+   * Creates the partition for the calling event loop. Call it once from each proxy verticle's
+   * start, on its own context, and keep the result for the data path.
+   */
+  public LoopPool partition() {
+    Context context = Vertx.currentContext();
+    if (context == null || !context.isEventLoopContext()) {
+      throw new IllegalStateException("a pool partition belongs to an event loop: call partition() on one");
+    }
+    LoopPool p = new LoopPool(this, context, Math.max(100, Math.min(1_000, settings.idleTimeoutMillis() / 2)));
+    partitions.add(p);
+    return p;
+  }
+
+  public PoolSettings settings() {
+    return settings;
+  }
+
+  /** Applies new settings; idle connections are judged by them from the next sweep on. */
+  public void settings(PoolSettings settings) {
+    this.settings = settings;
+  }
+
+  void remove(LoopPool partition) {
+    partitions.remove(partition);
+  }
+
+  HttpClientAgent client() {
+    return client;
+  }
+
+  /** Every origin's counters, summed over the partitions, sorted by key. */
+  public Future<List<OriginStats>> stats() {
+    List<Future<List<OriginStats>>> parts = new ArrayList<>();
+    for (LoopPool p : partitions) {
+      parts.add(p.stats());
+    }
+    return Future.all(parts).map(all -> {
+      Map<String, OriginStats> byKey = new TreeMap<>();
+      for (int i = 0; i < all.size(); i++) {
+        List<OriginStats> list = all.resultAt(i);
+        for (OriginStats s : list) {
+          byKey.merge(s.key(), s, OriginStats::plus);
+        }
+      }
+      return new ArrayList<>(byKey.values());
+    });
+  }
+
+  /**
+   * Closes idle connections, of every origin or of one ({@code key} as in the stats, or its
+   * {@code host:port}); in-flight exchanges are not touched. Completes with the number closed.
+   */
+  public Future<Integer> drain(String key) {
+    List<Future<Integer>> parts = new ArrayList<>();
+    for (LoopPool p : partitions) {
+      parts.add(p.drain(key));
+    }
+    return Future.all(parts).map(all -> {
+      int n = 0;
+      for (int i = 0; i < all.size(); i++) {
+        n += all.<Integer>resultAt(i);
+      }
+      return n;
+    });
+  }
+
+  /** Closes the idle connections of every partition and the client. */
+  public Future<Void> close() {
+    List<Future<Void>> parts = new ArrayList<>();
+    for (LoopPool p : partitions) {
+      parts.add(p.close());
+    }
+    return Future.all(parts).transform(ar -> client.close());
+  }
+}

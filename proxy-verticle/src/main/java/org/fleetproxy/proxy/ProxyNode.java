@@ -1,0 +1,73 @@
+package org.fleetproxy.proxy;
+
+import io.vertx.core.DeploymentOptions;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import org.fleetproxy.metrics.AdminOptions;
+import org.fleetproxy.metrics.MetricsVerticle;
+import org.fleetproxy.pool.PoolVerticle;
+import org.fleetproxy.pool.UpstreamPool;
+import org.fleetproxy.proxy.config.ProxyConfig;
+
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
+
+/**
+ * One running proxy node: a Vert.x instance with the metrics verticle (admin server), the pool
+ * verticle (pool control) and one proxy verticle per event loop sharing the ingress port.
+ */
+public final class ProxyNode {
+
+  private final Vertx vertx;
+  private final UpstreamPool pool;
+  private final AtomicReference<ActiveConfig> config;
+  private final String nodeId;
+
+  private ProxyNode(Vertx vertx, UpstreamPool pool, AtomicReference<ActiveConfig> config, String nodeId) {
+    this.vertx = vertx;
+    this.pool = pool;
+    this.config = config;
+    this.nodeId = nodeId;
+  }
+
+  /** Starts a node on {@code config}; fails (and releases everything) if any part cannot start. */
+  public static Future<ProxyNode> start(ProxyConfig config) {
+    ProxyConfig.Server s = config.server();
+    Vertx vertx = Vertx.vertx(new VertxOptions()
+        .setEventLoopPoolSize(s.eventLoops())
+        .setPreferNativeTransport(true));
+    String nodeId = s.host() + ":" + s.port();
+    UpstreamPool pool = new UpstreamPool(vertx, config.pool());
+    AtomicReference<ActiveConfig> active = new AtomicReference<>(ActiveConfig.of(config));
+    AtomicBoolean ready = new AtomicBoolean();
+    AdminOptions admin = new AdminOptions(nodeId, config.admin().host(), config.admin().port(),
+        config.metrics().maxTargets());
+    return vertx.deployVerticle(new MetricsVerticle(admin, ready::get))
+        .compose(id -> vertx.deployVerticle(new PoolVerticle(pool, nodeId)))
+        .compose(id -> vertx.deployVerticle(() -> new ProxyVerticle(pool, active),
+            new DeploymentOptions().setInstances(s.eventLoops())))
+        .map(id -> {
+          ready.set(true);
+          return new ProxyNode(vertx, pool, active, nodeId);
+        })
+        .recover(t -> vertx.close().transform(v -> Future.failedFuture(t)));
+  }
+
+  public Vertx vertx() {
+    return vertx;
+  }
+
+  public String nodeId() {
+    return nodeId;
+  }
+
+  public ProxyConfig config() {
+    return config.get().config();
+  }
+
+  /** Undeploys everything: listeners close, idle upstream connections are closed. */
+  public Future<Void> stop() {
+    return pool.close().transform(v -> vertx.close());
+  }
+}

@@ -1,0 +1,222 @@
+package org.fleetproxy.proxy.config;
+
+import org.fleetproxy.pool.PoolSettings;
+import org.yaml.snakeyaml.LoaderOptions;
+import org.yaml.snakeyaml.Yaml;
+import org.yaml.snakeyaml.constructor.SafeConstructor;
+import org.yaml.snakeyaml.error.YAMLException;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.InetAddress;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.net.UnknownHostException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Locale;
+
+/** Reads and validates the YAML configuration; nothing partial ever comes out of it. */
+public final class ConfigLoader {
+
+  public static final String EMBEDDED = "embedded default";
+  private static final String EMBEDDED_RESOURCE = "/fleetproxy-default.yaml";
+
+  private ConfigLoader() {
+  }
+
+  public static ProxyConfig load(Path file) {
+    String text;
+    try {
+      text = Files.readString(file, StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      throw new ConfigException(file + ": cannot read: " + e.getMessage(), e);
+    }
+    return parse(text, file.toString());
+  }
+
+  public static ProxyConfig embedded() {
+    try (InputStream in = ConfigLoader.class.getResourceAsStream(EMBEDDED_RESOURCE)) {
+      return parse(new String(in.readAllBytes(), StandardCharsets.UTF_8), EMBEDDED);
+    } catch (IOException e) {
+      throw new ConfigException(EMBEDDED + ": cannot read: " + e.getMessage(), e);
+    }
+  }
+
+  public static ProxyConfig parse(String text, String source) {
+    try {
+      return read(text, source);
+    } catch (ConfigException e) {
+      throw new ConfigException(source + ": " + e.getMessage(), e);
+    }
+  }
+
+  private static ProxyConfig read(String text, String source) {
+    Object doc;
+    try {
+      doc = new Yaml(new SafeConstructor(new LoaderOptions())).load(text);
+    } catch (YAMLException e) {
+      throw new ConfigException("not valid YAML: " + e.getMessage(), e);
+    }
+    ConfigNode root = ConfigNode.of("", doc);
+
+    ConfigNode s = root.node("server");
+    ProxyConfig.Server server = new ProxyConfig.Server(
+        host(s, "host", "127.0.0.1"),
+        s.integer("port", 3128, 0, 65535),
+        s.integer("event-loops", Runtime.getRuntime().availableProcessors(), 1, 1024));
+    s.finish();
+
+    ConfigNode a = root.node("admin");
+    ProxyConfig.Admin admin = new ProxyConfig.Admin(host(a, "host", "127.0.0.1"), a.integer("port", 9090, 0, 65535));
+    a.finish();
+
+    ConfigNode f = root.node("forward");
+    List<String> users = new ArrayList<>();
+    for (Object u : f.list("users")) {
+      String pair = String.valueOf(u);
+      int colon = pair.indexOf(':');
+      if (u == null || colon <= 0) {
+        throw new ConfigException(f.key("users") + ": each entry must be \"user:password\"");
+      }
+      users.add(pair);
+    }
+    ProxyConfig.Forward forward = new ProxyConfig.Forward(
+        f.bool("enabled", true), List.copyOf(users), f.bool("allow-open", false), f.bool("elite", true));
+    f.finish();
+    if (forward.enabled() && users.isEmpty() && !forward.allowOpen() && !isLoopback(server.host())) {
+      throw new ConfigException("forward: an open forward proxy (no forward.users) on the non-loopback address "
+          + server.host() + " would relay anyone's traffic; add forward.users, or set forward.allow-open: true "
+          + "to run it on purpose");
+    }
+
+    List<ProxyConfig.RouteSpec> routes = new ArrayList<>();
+    List<Object> rawRoutes = root.list("routes");
+    for (int i = 0; i < rawRoutes.size(); i++) {
+      routes.add(route(ConfigNode.of("routes[" + i + "]", rawRoutes.get(i))));
+    }
+
+    ConfigNode p = root.node("pool");
+    PoolSettings pool = new PoolSettings(
+        p.integer("max-idle-per-host", 64, 0, 1_000_000),
+        positive(p, "idle-timeout", 30_000),
+        positive(p, "connect-timeout", 5_000),
+        reuse(p.string("reuse", "shared"), p.key("reuse")));
+    p.finish();
+
+    ConfigNode c = root.node("cluster");
+    ProxyConfig.Cluster cluster = new ProxyConfig.Cluster(c.bool("enabled", false),
+        c.string("hazelcast", "conf/hazelcast.yaml"));
+    c.finish();
+
+    ConfigNode m = root.node("metrics");
+    ProxyConfig.Metrics metrics = new ProxyConfig.Metrics(m.integer("max-targets", 1000, 1, 1_000_000));
+    m.finish();
+
+    root.finish();
+    return new ProxyConfig(server, admin, forward, List.copyOf(routes), pool, cluster, metrics, source, sha256(text));
+  }
+
+  private static ProxyConfig.RouteSpec route(ConfigNode r) {
+    String host = r.string("host", "*").trim().toLowerCase(Locale.ROOT);
+    if (host.isEmpty()) {
+      throw new ConfigException(r.key("host") + ": must be a host name or \"*\"");
+    }
+    String location = r.string("location", "/");
+    if (!location.startsWith("/")) {
+      throw new ConfigException(r.key("location") + ": must start with '/', got '" + location + "'");
+    }
+    ConfigNode u = r.node("upstream");
+    String url = u.string("url", null);
+    if (url == null) {
+      throw new ConfigException(u.key("url") + ": required");
+    }
+    validateUrl(url, u.key("url"));
+    String version = u.string("version", "auto");
+    if (!List.of("h1", "h2", "auto").contains(version)) {
+      throw new ConfigException(u.key("version") + ": must be h1, h2 or auto, got '" + version + "'");
+    }
+    ProxyConfig.Upstream upstream = new ProxyConfig.Upstream(url,
+        positive(u, "timeout", 30_000), positive(u, "read-timeout", 60_000), version, u.stringMap("headers"));
+    u.finish();
+    r.finish();
+    return new ProxyConfig.RouteSpec(host, location, upstream);
+  }
+
+  private static void validateUrl(String url, String key) {
+    URI uri;
+    try {
+      uri = new URI(url);
+    } catch (URISyntaxException e) {
+      throw new ConfigException(key + ": not a valid URL: " + e.getMessage());
+    }
+    String scheme = uri.getScheme();
+    if (!"http".equals(scheme) && !"https".equals(scheme)) {
+      throw new ConfigException(key + ": scheme must be http or https, got '" + url + "'");
+    }
+    if (uri.getHost() == null) {
+      throw new ConfigException(key + ": needs a host, got '" + url + "'");
+    }
+    if (uri.getRawQuery() != null || uri.getRawFragment() != null || uri.getRawUserInfo() != null) {
+      throw new ConfigException(key + ": may hold only scheme, host, port and path, got '" + url + "'");
+    }
+  }
+
+  private static long positive(ConfigNode n, String name, long dflt) {
+    long v = n.duration(name, dflt);
+    if (v <= 0) {
+      throw new ConfigException(n.key(name) + ": must be longer than 0");
+    }
+    return v;
+  }
+
+  private static PoolSettings.Reuse reuse(String value, String key) {
+    return switch (value) {
+      case "shared" -> PoolSettings.Reuse.SHARED;
+      case "per-client" -> PoolSettings.Reuse.PER_CLIENT;
+      case "none" -> PoolSettings.Reuse.NONE;
+      default -> throw new ConfigException(key + ": must be shared, per-client or none, got '" + value + "'");
+    };
+  }
+
+  private static String host(ConfigNode n, String name, String dflt) {
+    String h = n.string(name, dflt).trim();
+    if (h.isEmpty()) {
+      throw new ConfigException(n.key(name) + ": must not be empty");
+    }
+    return h;
+  }
+
+  /**
+   * Whether a listen address only accepts local connections. Only "localhost" and IP literals
+   * count: a name is never resolved, and an unknown one is treated as reachable from outside.
+   */
+  static boolean isLoopback(String host) {
+    if (host.equalsIgnoreCase("localhost")) {
+      return true;
+    }
+    if (!host.contains(":") && !host.matches("[0-9.]+")) {
+      return false;
+    }
+    try {
+      return InetAddress.getByName(host).isLoopbackAddress();
+    } catch (UnknownHostException e) {
+      return false;
+    }
+  }
+
+  private static String sha256(String text) {
+    try {
+      byte[] d = MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8));
+      return HexFormat.of().formatHex(d, 0, 8);
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+}

@@ -1,0 +1,49 @@
+package org.fleetproxy.proxy.config;
+
+import org.fleetproxy.pool.PoolSettings;
+
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A complete, validated configuration. Immutable: a reload builds a new one and swaps it in whole.
+ *
+ * @param source where it was read from (a file path, or "embedded default")
+ * @param hash a digest of the source text, so nodes running different configs can be told apart
+ */
+public record ProxyConfig(Server server, Admin admin, Forward forward, List<RouteSpec> routes,
+                          PoolSettings pool, Cluster cluster, Metrics metrics, String source, String hash) {
+
+  /** @param eventLoops proxy verticle instances, one per event loop */
+  public record Server(String host, int port, int eventLoops) {
+  }
+
+  public record Admin(String host, int port) {
+  }
+
+  /**
+   * @param users accepted "user:password" pairs; empty means no authentication
+   * @param elite strip every trace of the proxy from forwarded requests
+   */
+  public record Forward(boolean enabled, List<String> users, boolean allowOpen, boolean elite) {
+  }
+
+  public record RouteSpec(String host, String location, Upstream upstream) {
+  }
+
+  /**
+   * @param url absolute http(s) URL: scheme, authority and base path
+   * @param timeoutMillis wait for response headers, then 504
+   * @param readTimeoutMillis longest upstream silence mid-response, then abort
+   * @param version h1, h2 or auto
+   */
+  public record Upstream(String url, long timeoutMillis, long readTimeoutMillis, String version,
+                         Map<String, String> headers) {
+  }
+
+  public record Cluster(boolean enabled, String hazelcast) {
+  }
+
+  public record Metrics(int maxTargets) {
+  }
+}

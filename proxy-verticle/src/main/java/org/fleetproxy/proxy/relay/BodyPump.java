@@ -1,0 +1,30 @@
+package org.fleetproxy.proxy.relay;
+
+import io.vertx.core.Handler;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.streams.ReadStream;
+import io.vertx.core.streams.WriteStream;
+
+/**
+ * Moves a body from one stream to the other with back-pressure: the source is paused while the
+ * destination's write queue is full, so memory stays bounded whatever the body size. Ending or
+ * failing the destination is left to the caller, who knows what a failure means on each side.
+ */
+final class BodyPump {
+
+  private BodyPump() {
+  }
+
+  static void start(ReadStream<Buffer> from, WriteStream<Buffer> to, Handler<Void> onEnd, Handler<Throwable> onError) {
+    from.exceptionHandler(onError);
+    from.endHandler(onEnd);
+    to.drainHandler(v -> from.resume());
+    from.handler(buf -> {
+      to.write(buf);
+      if (to.writeQueueFull()) {
+        from.pause();
+      }
+    });
+    from.resume();
+  }
+}

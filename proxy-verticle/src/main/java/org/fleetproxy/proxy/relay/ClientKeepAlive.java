@@ -1,0 +1,60 @@
+package org.fleetproxy.proxy.relay;
+
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelPipeline;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpRequest;
+import io.vertx.core.http.HttpConnection;
+import io.vertx.core.http.HttpVersion;
+import io.vertx.core.net.impl.VertxConnection;
+import org.fleetproxy.pool.KeepAlivePolicy;
+
+import java.util.List;
+
+/**
+ * Makes the HTTP server keep or close a client connection exactly as {@link KeepAlivePolicy}
+ * says. The server decides from the request head before any handler runs and knows neither
+ * token lists ({@code Connection: foo, close}) nor {@code Proxy-Connection}, so this sits in front
+ * of it and adds the one {@code Connection} token it understands when the two would disagree.
+ */
+public final class ClientKeepAlive extends ChannelInboundHandlerAdapter {
+
+  private static final String NAME = "fleetproxy-keep-alive";
+
+  /** Installs the handler on a new HTTP/1.x client connection; other protocols are left alone. */
+  public static void install(HttpConnection connection) {
+    if (connection instanceof VertxConnection vc) {
+      ChannelPipeline pipeline = vc.channelHandlerContext().pipeline();
+      if (pipeline.get("httpDecoder") != null && pipeline.get("handler") != null && pipeline.get(NAME) == null) {
+        pipeline.addBefore("handler", NAME, new ClientKeepAlive());
+      }
+    }
+  }
+
+  @Override
+  public void channelRead(ChannelHandlerContext ctx, Object msg) {
+    if (msg instanceof HttpRequest request) {
+      align(request);
+    }
+    ctx.fireChannelRead(msg);
+  }
+
+  private static void align(HttpRequest request) {
+    HttpHeaders headers = request.headers();
+    boolean http10 = request.protocolVersion().equals(io.netty.handler.codec.http.HttpVersion.HTTP_1_0);
+    boolean serverKeeps = http10
+        ? headers.contains(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE, true)
+        : !headers.contains(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE, true);
+    List<String> connection = headers.getAll(HttpHeaderNames.CONNECTION);
+    if (connection.isEmpty() && AbsoluteTarget.isAbsolute(request.uri())) {
+      connection = headers.getAll("Proxy-Connection");
+    }
+    boolean keep = KeepAlivePolicy.persistent(http10 ? HttpVersion.HTTP_1_0 : HttpVersion.HTTP_1_1, connection);
+    if (keep != serverKeeps) {
+      headers.add(HttpHeaderNames.CONNECTION, keep ? HttpHeaderValues.KEEP_ALIVE : HttpHeaderValues.CLOSE);
+    }
+  }
+}

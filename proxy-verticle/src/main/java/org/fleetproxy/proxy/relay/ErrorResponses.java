@@ -1,0 +1,40 @@
+package org.fleetproxy.proxy.relay;
+
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpServerResponse;
+
+/** The proxy's own answers (404, 405, 502, 504 ...): a short text body, and no hanging connection. */
+public final class ErrorResponses {
+
+  private ErrorResponses() {
+  }
+
+  /**
+   * Answers {@code request} with {@code status}. When the request has a body the proxy did not
+   * read, the connection is closed after the answer: its framing can no longer be trusted.
+   */
+  public static void send(HttpServerRequest request, int status) {
+    HttpServerResponse response = request.response();
+    boolean unreadBody = hasBody(request) && !request.isEnded();
+    String reason = io.netty.handler.codec.http.HttpResponseStatus.valueOf(status).reasonPhrase();
+    response.setStatusCode(status).putHeader("Content-Type", "text/plain; charset=utf-8");
+    if (unreadBody) {
+      response.putHeader("Connection", "close");
+    }
+    request.resume();
+    response.end(status + " " + reason + "\n").onComplete(v -> {
+      if (unreadBody) {
+        request.connection().close();
+      }
+    });
+  }
+
+  /** Whether the request announces a body: a non-zero {@code Content-Length} or a transfer coding. */
+  public static boolean hasBody(HttpServerRequest request) {
+    String cl = request.getHeader("Content-Length");
+    if (cl != null) {
+      return !cl.equals("0");
+    }
+    return request.headers().contains("Transfer-Encoding");
+  }
+}

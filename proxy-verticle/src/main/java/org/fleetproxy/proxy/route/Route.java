@@ -1,0 +1,82 @@
+package org.fleetproxy.proxy.route;
+
+import io.vertx.core.MultiMap;
+import org.fleetproxy.pool.OriginKey;
+import org.fleetproxy.proxy.config.ProxyConfig;
+
+import java.net.URI;
+
+/**
+ * A reverse route compiled for the data path: everything derivable from the config is computed
+ * once here, not per request.
+ */
+public final class Route {
+
+  private final String host;
+  private final String location;
+  private final OriginKey origin;
+  private final String basePath;
+  private final String hostHeader;
+  private final long timeoutMillis;
+  private final long readTimeoutMillis;
+  private final MultiMap headers;
+
+  Route(ProxyConfig.RouteSpec spec) {
+    this.host = spec.host();
+    this.location = spec.location();
+    URI url = URI.create(spec.upstream().url());
+    boolean tls = "https".equals(url.getScheme());
+    int port = url.getPort() > 0 ? url.getPort() : tls ? 443 : 80;
+    String h = url.getHost();
+    if (h.startsWith("[") && h.endsWith("]")) {
+      h = h.substring(1, h.length() - 1);
+    }
+    this.origin = new OriginKey(url.getScheme(), h, port, tls ? h : null, null);
+    String path = url.getRawPath();
+    this.basePath = path == null ? "" : path;
+    boolean defaultPort = port == (tls ? 443 : 80);
+    this.hostHeader = defaultPort ? (h.indexOf(':') >= 0 ? "[" + h + "]" : h) : origin.authority();
+    this.timeoutMillis = spec.upstream().timeoutMillis();
+    this.readTimeoutMillis = spec.upstream().readTimeoutMillis();
+    this.headers = MultiMap.caseInsensitiveMultiMap();
+    spec.upstream().headers().forEach(this.headers::set);
+  }
+
+  public String host() {
+    return host;
+  }
+
+  /** The location prefix; also the {@code route} label of this route's metrics. */
+  public String location() {
+    return location;
+  }
+
+  public OriginKey origin() {
+    return origin;
+  }
+
+  /** The {@code Host} header for the upstream: its authority, the port left out when it is the default. */
+  public String hostHeader() {
+    return hostHeader;
+  }
+
+  public long timeoutMillis() {
+    return timeoutMillis;
+  }
+
+  public long readTimeoutMillis() {
+    return readTimeoutMillis;
+  }
+
+  /** Headers set on every upstream request of this route, after all other rewriting. */
+  public MultiMap headers() {
+    return headers;
+  }
+
+  /** The upstream request target: the base path plus what follows the location in {@code pathAndQuery}. */
+  public String upstreamUri(String pathAndQuery) {
+    String rest = pathAndQuery.substring(location.length());
+    String uri = basePath.isEmpty() ? rest : basePath + rest;
+    return uri.startsWith("/") ? uri : "/" + uri;
+  }
+}
