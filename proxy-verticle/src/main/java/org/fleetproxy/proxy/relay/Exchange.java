@@ -13,6 +13,7 @@ import io.vertx.core.http.RequestOptions;
 import org.fleetproxy.pool.KeepAlivePolicy;
 import org.fleetproxy.pool.PooledConnection;
 
+import java.util.Map;
 import java.util.concurrent.TimeoutException;
 
 /**
@@ -89,8 +90,8 @@ final class Exchange {
     if (!target.forward() || !relay.elite()) {
       ForwardedHeaders.add(request, headers);
     }
-    if (!target.extraHeaders().isEmpty()) {
-      headers.setAll(target.extraHeaders());
+    for (Map.Entry<String, String> h : target.extraHeaders()) {
+      headers.set(h.getKey(), h.getValue());
     }
     up.idleTimeout(target.timeoutMillis());
     up.response().onComplete(this::responded);

@@ -1,0 +1,392 @@
+package org.fleetproxy.pool;
+
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpClientRequest;
+import io.vertx.core.http.HttpConnection;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.RequestOptions;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import java.net.ServerSocket;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+class UpstreamPoolTest {
+
+  private static final PoolSettings SETTINGS = new PoolSettings(8, 30_000, 2_000, PoolSettings.Reuse.SHARED);
+
+  /** A real HTTP origin on loopback that counts the TCP connections it accepts and sees closed. */
+  private final class Origin {
+    final AtomicInteger accepted = new AtomicInteger();
+    final AtomicInteger closed = new AtomicInteger();
+    final List<HttpConnection> connections = new CopyOnWriteArrayList<>();
+    final int port;
+
+    Origin() {
+      HttpServer server = vertx.createHttpServer()
+          .connectionHandler(c -> {
+            accepted.incrementAndGet();
+            connections.add(c);
+            c.closeHandler(v -> closed.incrementAndGet());
+          })
+          .requestHandler(req -> req.response().end("ok"));
+      port = await(server.listen(0, "127.0.0.1")).actualPort();
+    }
+
+    OriginKey key() {
+      return OriginKey.of("http", "127.0.0.1", port);
+    }
+  }
+
+  private Vertx vertx;
+  private Context ctx;
+  private UpstreamPool pool;
+  private LoopPool loop;
+
+  @BeforeEach
+  void setUp() {
+    vertx = Vertx.vertx();
+    ctx = vertx.getOrCreateContext();
+  }
+
+  @AfterEach
+  void tearDown() {
+    try {
+      if (pool != null) {
+        await(pool.close());
+      }
+    } finally {
+      await(vertx.close());
+    }
+  }
+
+  private void startPool(PoolSettings settings) {
+    pool = new UpstreamPool(vertx, settings);
+    loop = onLoop(() -> Future.succeededFuture(pool.partition()));
+  }
+
+  private <T> T onLoop(Supplier<Future<T>> action) {
+    return await(Future.<T>future(p -> ctx.runOnContext(v -> {
+      try {
+        action.get().onComplete(p);
+      } catch (RuntimeException e) {
+        p.fail(e);
+      }
+    })));
+  }
+
+  private static <T> T await(Future<T> f) {
+    try {
+      return f.toCompletionStage().toCompletableFuture().get(5, TimeUnit.SECONDS);
+    } catch (ExecutionException e) {
+      throw new AssertionError("future failed: " + e.getCause(), e.getCause());
+    } catch (Exception e) {
+      throw new AssertionError(e);
+    }
+  }
+
+  private PooledConnection acquire(OriginKey key) {
+    return onLoop(() -> loop.acquire(key));
+  }
+
+  private String get(PooledConnection pc) {
+    return onLoop(() -> pc.connection()
+        .request(new RequestOptions().setMethod(HttpMethod.GET).setURI("/").putHeader("Host", "x"))
+        .compose(HttpClientRequest::send)
+        .compose(resp -> resp.body().map(Buffer::toString)));
+  }
+
+  private void release(PooledConnection pc, boolean reusable, long windowMillis) {
+    onLoop(() -> {
+      pc.release(reusable, windowMillis);
+      return Future.succeededFuture();
+    });
+  }
+
+  /** One complete exchange on a fresh or pooled connection, then back to the pool. */
+  private PooledConnection use(OriginKey key) {
+    PooledConnection pc = acquire(key);
+    assertEquals("ok", get(pc));
+    release(pc, true, -1);
+    return pc;
+  }
+
+  private OriginStats stats(OriginKey key) {
+    return await(pool.stats()).stream().filter(s -> s.key().equals(key.toString())).findFirst()
+        .orElseThrow(() -> new AssertionError("no stats for " + key));
+  }
+
+  private static boolean eventually(BooleanSupplier condition, long withinMillis) throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(withinMillis);
+    while (System.nanoTime() < deadline) {
+      if (condition.getAsBoolean()) {
+        return true;
+      }
+      Thread.sleep(10);
+    }
+    return condition.getAsBoolean();
+  }
+
+  @Test
+  void partitionRefusedOffTheEventLoop() {
+    UpstreamPool p = new UpstreamPool(vertx, SETTINGS);
+    assertThrows(IllegalStateException.class, p::partition);
+  }
+
+  @Test
+  void idleConnectionIsReused() {
+    startPool(SETTINGS);
+    Origin origin = new Origin();
+    PooledConnection first = use(origin.key());
+    assertFalse(first.reused());
+
+    PooledConnection second = acquire(origin.key());
+    assertTrue(second.reused());
+    assertSame(first.connection(), second.connection());
+    assertEquals("ok", get(second));
+    release(second, true, -1);
+
+    OriginStats s = stats(origin.key());
+    assertEquals(1, s.opened());
+    assertEquals(1, s.reused());
+    assertEquals(1, s.idle());
+    assertEquals(0, s.inUse());
+    assertEquals(1, origin.accepted.get());
+  }
+
+  @Test
+  void connectionIsNeverLeasedTwiceAtOnce() {
+    startPool(SETTINGS);
+    Origin origin = new Origin();
+    PooledConnection a = acquire(origin.key());
+    PooledConnection b = acquire(origin.key());
+    assertNotSame(a.connection(), b.connection());
+    assertEquals("ok", get(a));
+    assertEquals("ok", get(b));
+    assertEquals(2, origin.accepted.get());
+    OriginStats s = stats(origin.key());
+    assertEquals(2, s.opened());
+    assertEquals(0, s.reused());
+    assertEquals(2, s.inUse());
+
+    release(a, true, -1);
+    PooledConnection c = acquire(origin.key());
+    assertSame(a.connection(), c.connection());
+    assertNotSame(b.connection(), c.connection());
+  }
+
+  @Test
+  void releaseNotReusableClosesTheConnection() throws Exception {
+    startPool(SETTINGS);
+    Origin origin = new Origin();
+    PooledConnection pc = acquire(origin.key());
+    get(pc);
+    release(pc, false, -1);
+
+    OriginStats s = stats(origin.key());
+    assertEquals(0, s.idle());
+    assertEquals(0, s.inUse());
+    assertEquals(1, s.closed("policy"));
+    assertTrue(eventually(() -> origin.closed.get() == 1, 2_000), "server saw no close");
+    assertFalse(acquire(origin.key()).reused());
+    assertEquals(2, stats(origin.key()).opened());
+  }
+
+  @Test
+  void maxIdlePerHostEvictsTheOldest() throws Exception {
+    startPool(new PoolSettings(1, 30_000, 2_000, PoolSettings.Reuse.SHARED));
+    Origin origin = new Origin();
+    PooledConnection older = acquire(origin.key());
+    PooledConnection newer = acquire(origin.key());
+    get(older);
+    get(newer);
+    release(older, true, -1);
+    release(newer, true, -1);
+
+    OriginStats s = stats(origin.key());
+    assertEquals(1, s.idle());
+    assertEquals(1, s.closed("evicted"));
+    assertTrue(eventually(() -> origin.closed.get() == 1, 2_000), "server saw no close");
+    assertSame(newer.connection(), acquire(origin.key()).connection());
+  }
+
+  @Test
+  void idleTimeoutExpiresIdleConnections() throws Exception {
+    startPool(new PoolSettings(8, 300, 2_000, PoolSettings.Reuse.SHARED));
+    Origin origin = new Origin();
+    use(origin.key());
+    Thread.sleep(800);
+
+    OriginStats s = stats(origin.key());
+    assertEquals(0, s.idle());
+    assertEquals(1, s.closed("expired"));
+    assertTrue(eventually(() -> origin.closed.get() == 1, 2_000), "server saw no close");
+    PooledConnection next = acquire(origin.key());
+    assertFalse(next.reused());
+    assertEquals("ok", get(next));
+    assertEquals(2, origin.accepted.get());
+  }
+
+  @Test
+  void announcedReuseWindowExpiresBeforeIdleTimeout() throws Exception {
+    startPool(new PoolSettings(8, 20_000, 2_000, PoolSettings.Reuse.SHARED));
+    Origin origin = new Origin();
+    PooledConnection pc = acquire(origin.key());
+    get(pc);
+    release(pc, true, 500);
+    assertEquals(1, stats(origin.key()).idle());
+
+    assertTrue(eventually(() -> origin.closed.get() == 1, 2_500), "not closed within the reuse window");
+    OriginStats s = stats(origin.key());
+    assertEquals(0, s.idle());
+    assertEquals(1, s.closed("expired"));
+    assertEquals(0, s.closed("peer"));
+  }
+
+  @Test
+  void shortReuseWindowIsSweptEvenBehindAnOlderIdleConnection() throws Exception {
+    startPool(new PoolSettings(8, 20_000, 2_000, PoolSettings.Reuse.SHARED));
+    Origin origin = new Origin();
+    PooledConnection longLived = acquire(origin.key());
+    PooledConnection shortLived = acquire(origin.key());
+    get(longLived);
+    get(shortLived);
+    release(longLived, true, -1);
+    release(shortLived, true, 300);
+
+    assertTrue(eventually(() -> origin.closed.get() == 1, 2_500),
+        "a connection past its reuse window stayed open in the pool");
+    OriginStats s = stats(origin.key());
+    assertEquals(1, s.idle());
+    assertEquals(1, s.closed("expired"));
+  }
+
+  @Test
+  void peerCloseWhileIdleLeavesTheQueuePromptly() throws Exception {
+    startPool(SETTINGS);
+    Origin origin = new Origin();
+    PooledConnection first = use(origin.key());
+    assertEquals(1, stats(origin.key()).idle());
+
+    await(origin.connections.get(0).close());
+    assertTrue(eventually(() -> {
+      OriginStats s = stats(origin.key());
+      return s.idle() == 0 && s.closed("peer") == 1;
+    }, 200), "peer close not seen: " + stats(origin.key()));
+
+    PooledConnection next = acquire(origin.key());
+    assertNotSame(first.connection(), next.connection());
+    assertFalse(next.reused());
+    assertEquals("ok", get(next));
+    assertEquals(2, stats(origin.key()).opened());
+  }
+
+  @Test
+  void peerCloseWhileLeasedIsNotPooledOnRelease() throws Exception {
+    startPool(SETTINGS);
+    Origin origin = new Origin();
+    PooledConnection pc = acquire(origin.key());
+    get(pc);
+    await(origin.connections.get(0).close());
+    assertTrue(eventually(() -> stats(origin.key()).closed("peer") == 1, 1_000));
+
+    release(pc, true, -1);
+    OriginStats s = stats(origin.key());
+    assertEquals(0, s.idle());
+    assertEquals(0, s.inUse());
+    assertNotSame(pc.connection(), acquire(origin.key()).connection());
+  }
+
+  @Test
+  void failedConnectIsCounted() throws Exception {
+    startPool(SETTINGS);
+    int port;
+    try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getByName("127.0.0.1"))) {
+      port = s.getLocalPort();
+    }
+    OriginKey key = OriginKey.of("http", "127.0.0.1", port);
+    Future<PooledConnection> f = Future.future(p -> ctx.runOnContext(v -> loop.acquire(key).onComplete(p)));
+    assertThrows(AssertionError.class, () -> await(f));
+    assertTrue(f.failed());
+
+    OriginStats s = stats(key);
+    assertEquals(1, s.failedConnects());
+    assertEquals(0, s.opened());
+    assertEquals(0, s.inUse());
+  }
+
+  @Test
+  void drainClosesIdleConnectionsByKeyOrAll() throws Exception {
+    startPool(SETTINGS);
+    Origin one = new Origin();
+    Origin two = new Origin();
+    PooledConnection busy = acquire(two.key());
+    get(busy);
+    use(one.key());
+    use(two.key());
+
+    assertEquals(1, await(pool.drain("127.0.0.1:" + one.port)));
+    assertEquals(0, stats(one.key()).idle());
+    assertEquals(1, stats(one.key()).closed("drained"));
+    assertEquals(1, stats(two.key()).idle());
+    assertTrue(eventually(() -> one.closed.get() == 1, 2_000));
+
+    assertEquals(0, await(pool.drain("127.0.0.1:1")));
+    assertEquals(1, await(pool.drain(null)));
+    assertEquals(0, stats(two.key()).idle());
+    assertEquals(1, stats(two.key()).inUse());
+    assertTrue(eventually(() -> two.closed.get() == 1, 2_000));
+    assertEquals(0, await(pool.drain(null)));
+
+    release(busy, true, -1);
+    assertEquals(1, await(pool.drain(two.key().toString())));
+  }
+
+  @Test
+  void poolVerticleAnswersStatsAndDrain() {
+    startPool(SETTINGS);
+    await(vertx.deployVerticle(new PoolVerticle(pool, "node-a")));
+    Origin origin = new Origin();
+    use(origin.key());
+    String key = origin.key().toString();
+
+    JsonObject stats = await(vertx.eventBus().<JsonObject>request(PoolVerticle.STATS_ADDRESS, new JsonObject())).body();
+    JsonObject expected = new JsonObject().put("key", key).put("idle", 1).put("in-use", 0).put("opened", 1)
+        .put("reused", 0).put("closed-by-peer", 0).put("expired", 0).put("evicted", 0)
+        .put("failed-connects", 0).put("closed", new JsonObject());
+    assertEquals(new JsonArray().add(expected), stats.getJsonArray("origins"));
+    JsonArray nodes = stats.getJsonArray("nodes");
+    assertEquals(1, nodes.size());
+    assertEquals("node-a", nodes.getJsonObject(0).getString("node"));
+    assertEquals(new JsonArray().add(expected), nodes.getJsonObject(0).getJsonArray("origins"));
+
+    JsonObject drained = await(vertx.eventBus().<JsonObject>request(PoolVerticle.DRAIN_ADDRESS,
+        new JsonObject().put("key", "127.0.0.1:" + origin.port))).body();
+    assertEquals(new JsonObject().put("closed", 1)
+        .put("nodes", new JsonArray().add(new JsonObject().put("node", "node-a").put("closed", 1))), drained);
+
+    JsonObject after = await(vertx.eventBus().<JsonObject>request(PoolVerticle.STATS_ADDRESS, new JsonObject())).body();
+    JsonObject o = after.getJsonArray("origins").getJsonObject(0);
+    assertEquals(0, o.getInteger("idle"));
+    assertEquals(new JsonObject(Map.of("drained", 1)), o.getJsonObject("closed"));
+
+    JsonObject none = await(vertx.eventBus().<JsonObject>request(PoolVerticle.DRAIN_ADDRESS, new JsonObject())).body();
+    assertEquals(0, none.getInteger("closed"));
+  }
+}

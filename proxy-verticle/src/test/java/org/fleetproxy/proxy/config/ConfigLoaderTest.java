@@ -1,0 +1,198 @@
+package org.fleetproxy.proxy.config;
+
+import org.fleetproxy.pool.PoolSettings;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+class ConfigLoaderTest {
+
+  private static ProxyConfig parse(String yaml) {
+    return ConfigLoader.parse(yaml, "test.yaml");
+  }
+
+  /** Parses a config that must be refused and returns the message, checked to start with the source. */
+  private static String rejected(String yaml) {
+    ConfigException e = assertThrows(ConfigException.class, () -> parse(yaml));
+    assertTrue(e.getMessage().startsWith("test.yaml: "), e.getMessage());
+    return e.getMessage();
+  }
+
+  private static void assertMentions(String message, String... parts) {
+    for (String p : parts) {
+      assertTrue(message.contains(p), "'" + message + "' does not mention '" + p + "'");
+    }
+  }
+
+  private static String route(String upstreamLines) {
+    return "routes:\n  - host: \"*\"\n    location: /api/\n    upstream:\n" + upstreamLines;
+  }
+
+  @Test
+  void emptyDocumentGivesDefaults() {
+    ProxyConfig c = parse("");
+    assertEquals("127.0.0.1", c.server().host());
+    assertEquals(3128, c.server().port());
+    assertEquals(new ProxyConfig.Admin("127.0.0.1", 9090), c.admin());
+    assertTrue(c.forward().enabled());
+    assertEquals(List.of(), c.forward().users());
+    assertFalse(c.forward().allowOpen());
+    assertEquals(List.of(), c.routes());
+    assertEquals(PoolSettings.DEFAULTS, c.pool());
+    assertEquals(new ProxyConfig.Cluster(false, "conf/hazelcast.yaml"), c.cluster());
+    assertEquals(1000, c.metrics().maxTargets());
+    assertEquals("test.yaml", c.source());
+  }
+
+  @Test
+  void embeddedDefaultIsForwardProxyOnLoopback() {
+    ProxyConfig c = ConfigLoader.embedded();
+    assertEquals(ConfigLoader.EMBEDDED, c.source());
+    assertEquals("127.0.0.1", c.server().host());
+    assertEquals(3128, c.server().port());
+    assertEquals(new ProxyConfig.Admin("127.0.0.1", 9090), c.admin());
+    assertTrue(c.forward().enabled());
+    assertTrue(c.forward().users().isEmpty());
+    assertTrue(c.routes().isEmpty());
+  }
+
+  @Test
+  void fullConfigIsRead() {
+    ProxyConfig c = parse("""
+        server: { host: 127.0.0.2, port: 8080 }
+        admin: { host: "::1", port: 9191 }
+        forward: { enabled: true, users: ["alice:secret"], allow-open: false }
+        routes:
+          - host: API.Example.com
+            location: /api/
+            upstream:
+              url: http://127.0.0.1:9001/v1/
+              timeout: 500ms
+              read-timeout: 2m
+              version: h2
+              headers: { X-Env: prod }
+        pool: { max-idle-per-host: 3, idle-timeout: 30s, connect-timeout: 1500ms, reuse: per-client }
+        cluster: { enabled: true, hazelcast: other.yaml }
+        """);
+    assertEquals(8080, c.server().port());
+    assertEquals(new ProxyConfig.Admin("::1", 9191), c.admin());
+    assertEquals(List.of("alice:secret"), c.forward().users());
+    ProxyConfig.RouteSpec r = c.routes().get(0);
+    assertEquals("api.example.com", r.host());
+    assertEquals("/api/", r.location());
+    assertEquals(new ProxyConfig.Upstream("http://127.0.0.1:9001/v1/", 500, 120_000, "h2", Map.of("X-Env", "prod")),
+        r.upstream());
+    assertEquals(new PoolSettings(3, 30_000, 1_500, PoolSettings.Reuse.PER_CLIENT), c.pool());
+    assertEquals(new ProxyConfig.Cluster(true, "other.yaml"), c.cluster());
+  }
+
+  @ParameterizedTest
+  @CsvSource({"500ms, 500", "30s, 30000", "2m, 120000", "1h, 3600000"})
+  void durationsWithUnitsAreAccepted(String text, long millis) {
+    assertEquals(millis, parse("pool: { idle-timeout: " + text + " }").pool().idleTimeoutMillis());
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"30", "3x", "-1s", "s", "1.5s", "\"\""})
+  void badDurationsAreRejectedNamingTheKey(String text) {
+    assertMentions(rejected("pool: { idle-timeout: " + text + " }"), "test.yaml: pool.idle-timeout: ");
+  }
+
+  @Test
+  void zeroDurationIsRejected() {
+    assertMentions(rejected("pool: { connect-timeout: 0s }"), "pool.connect-timeout", "longer than 0");
+    assertMentions(rejected(route("      url: http://h:1/\n      timeout: 0ms\n")), "routes[0].upstream.timeout");
+    assertMentions(rejected(route("      url: http://h:1/\n      read-timeout: 7\n")),
+        "routes[0].upstream.read-timeout");
+  }
+
+  @ParameterizedTest
+  @CsvSource(delimiter = '|', value = {
+      "colour: red                                  | colour: unknown key",
+      "server: { port: 1, colour: red }             | server.colour: unknown key",
+      "admin: { colour: red }                       | admin.colour: unknown key",
+      "forward: { colour: red }                     | forward.colour: unknown key",
+      "pool: { idle_timeout: 1s }                   | pool.idle_timeout: unknown key",
+      "cluster: { colour: red }                     | cluster.colour: unknown key",
+      "metrics: { colour: red }                     | metrics.colour: unknown key",
+  })
+  void unknownKeysAreRejectedWithTheirDottedName(String yaml, String expected) {
+    assertMentions(rejected(yaml), "test.yaml: " + expected);
+  }
+
+  @Test
+  void unknownKeysInsideRoutesAreRejected() {
+    assertMentions(rejected(route("      url: http://h:1/\n      colour: red\n")),
+        "test.yaml: routes[0].upstream.colour: unknown key");
+    assertMentions(rejected("routes:\n  - location: /\n    upstream: { url: http://h:1/ }\n"
+            + "  - location: /b/\n    colour: red\n    upstream: { url: http://h:1/ }\n"),
+        "routes[1].colour: unknown key");
+  }
+
+  @ParameterizedTest
+  @CsvSource(delimiter = '|', value = {
+      "server: { port: 70000 }  | server.port",
+      "server: { port: -1 }     | server.port",
+      "server: { port: http }   | server.port",
+      "server: { port: 80.5 }   | server.port",
+      "admin: { port: 65536 }   | admin.port",
+  })
+  void badPortsAreRejected(String yaml, String key) {
+    assertMentions(rejected(yaml), "test.yaml: " + key + ": ");
+  }
+
+  @Test
+  void badRouteValuesAreRejected() {
+    assertMentions(rejected(route("      url: http://h:1/\n      version: h3\n")),
+        "routes[0].upstream.version", "h3");
+    assertMentions(rejected(route("      url: ftp://h:1/\n")), "routes[0].upstream.url", "scheme");
+    assertMentions(rejected(route("      url: /relative/\n")), "routes[0].upstream.url");
+    assertMentions(rejected(route("      url: http://h:1/?q=1\n")), "routes[0].upstream.url");
+    assertMentions(rejected(route("      timeout: 1s\n")), "routes[0].upstream.url: required");
+    assertMentions(rejected("routes:\n  - location: api/\n    upstream: { url: http://h:1/ }\n"),
+        "routes[0].location", "start with '/'");
+    assertMentions(rejected("routes: { a: 1 }"), "routes: must be a list");
+    assertMentions(rejected("routes: [ oops ]"), "routes[0]: must be a mapping");
+  }
+
+  @Test
+  void badOtherValuesAreRejected() {
+    assertMentions(rejected("pool: { reuse: sometimes }"), "pool.reuse", "sometimes");
+    assertMentions(rejected("pool: { max-idle-per-host: -1 }"), "pool.max-idle-per-host");
+    assertMentions(rejected("forward: { enabled: maybe }"), "forward.enabled");
+    assertMentions(rejected("forward: { users: [\"nocolon\"] }"), "forward.users");
+    assertMentions(rejected("server: { host: \"\" }"), "server.host");
+    assertMentions(rejected("server: [1, 2]"), "server: must be a mapping");
+    assertMentions(rejected("server: {"), "not valid YAML");
+  }
+
+  @Test
+  void openForwardProxyOnNonLoopbackHostIsRefused() {
+    String message = rejected("server: { host: 0.0.0.0 }");
+    assertMentions(message, "forward.allow-open", "0.0.0.0");
+    assertMentions(rejected("server: { host: proxy.example.com }"), "forward.allow-open");
+    assertMentions(rejected("server: { host: \"::\" }"), "forward.allow-open");
+  }
+
+  @Test
+  void openForwardProxyAllowedOnPurposeWithUsersOrOnLoopback() {
+    assertTrue(parse("server: { host: 0.0.0.0 }\nforward: { allow-open: true }").forward().allowOpen());
+    assertEquals(List.of("u:p"), parse("server: { host: 0.0.0.0 }\nforward: { users: [\"u:p\"] }").forward().users());
+    assertFalse(parse("server: { host: 0.0.0.0 }\nforward: { enabled: false }").forward().enabled());
+    for (String loopback : List.of("127.0.0.1", "127.0.0.2", "localhost", "\"::1\"")) {
+      assertTrue(parse("server: { host: " + loopback + " }").forward().enabled(), loopback);
+    }
+  }
+
+  @Test
+  void hashFollowsTheText() {
+    assertEquals(parse("pool: { idle-timeout: 5s }").hash(), parse("pool: { idle-timeout: 5s }").hash());
+    assertNotEquals(parse("pool: { idle-timeout: 5s }").hash(), parse("pool: { idle-timeout: 6s }").hash());
+  }
+}

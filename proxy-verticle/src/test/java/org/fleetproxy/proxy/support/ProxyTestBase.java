@@ -1,0 +1,100 @@
+package org.fleetproxy.proxy.support;
+
+import io.vertx.core.Future;
+import io.vertx.core.Handler;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.RequestOptions;
+import org.fleetproxy.proxy.ProxyNode;
+import org.fleetproxy.proxy.config.ConfigLoader;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Starts what a proxy test needs on loopback: a test-side Vert.x for upstreams and clients, and a
+ * proxy node built from YAML; everything is closed after each test.
+ */
+public abstract class ProxyTestBase {
+
+  protected Vertx vertx;
+  protected ProxyNode node;
+  protected int proxyPort;
+  protected int adminPort;
+  private final Deque<AutoCloseable> closeables = new ArrayDeque<>();
+
+  @BeforeEach
+  void startTestVertx() {
+    vertx = Vertx.vertx();
+  }
+
+  @AfterEach
+  void closeAll() throws Exception {
+    while (!closeables.isEmpty()) {
+      closeables.pop().close();
+    }
+    if (node != null) {
+      node.stop().await(20, TimeUnit.SECONDS);
+      node = null;
+    }
+    vertx.close().await(20, TimeUnit.SECONDS);
+  }
+
+  protected <T extends AutoCloseable> T closeLater(T c) {
+    closeables.push(c);
+    return c;
+  }
+
+  protected TestUpstream upstream(Handler<HttpServerRequest> handler) {
+    return closeLater(TestUpstream.start(vertx, handler));
+  }
+
+  /** Starts a node: ports are chosen here; {@code yaml} adds the keys a test needs (routes, forward, pool). */
+  protected ProxyNode startProxy(String yaml) throws Exception {
+    proxyPort = Ports.free();
+    adminPort = Ports.free();
+    String text = "server: { host: 127.0.0.1, port: " + proxyPort + ", event-loops: 2 }\n"
+        + "admin: { host: 127.0.0.1, port: " + adminPort + " }\n" + yaml;
+    node = ProxyNode.start(ConfigLoader.parse(text, "test.yaml")).await(20, TimeUnit.SECONDS);
+    return node;
+  }
+
+  protected static String route(String location, String url) {
+    return "  - host: \"*\"\n    location: " + location + "\n    upstream: { url: \"" + url + "\" }\n";
+  }
+
+  protected HttpClient client() {
+    return vertx.createHttpClient(new HttpClientOptions().setKeepAlive(false));
+  }
+
+  /** A request through the proxy on a new connection; completes with status and body. */
+  protected Reply get(String uri) throws Exception {
+    return send(new RequestOptions().setMethod(HttpMethod.GET).setPort(proxyPort).setHost("127.0.0.1").setURI(uri), null);
+  }
+
+  protected Reply send(RequestOptions options, Buffer body) throws Exception {
+    HttpClient c = client();
+    try {
+      return c.request(options)
+          .compose(req -> body == null ? req.send() : req.send(body))
+          .compose(resp -> resp.body().map(b -> new Reply(resp.statusCode(), resp.headers(), b)))
+          .await(30, TimeUnit.SECONDS);
+    } finally {
+      c.close();
+    }
+  }
+
+  protected static <T> T await(Future<T> f) throws Exception {
+    return f.await(30, TimeUnit.SECONDS);
+  }
+
+  public record Reply(int status, io.vertx.core.MultiMap headers, Buffer body) {
+  }
+}

@@ -1,0 +1,66 @@
+package org.fleetproxy.proxy.support;
+
+import io.vertx.core.Handler;
+import io.vertx.core.MultiMap;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.http.HttpServerRequest;
+
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/** A real upstream HTTP server on loopback that counts its TCP connections and records requests. */
+public final class TestUpstream implements AutoCloseable {
+
+  /** What the upstream saw of one request. */
+  public record Seen(String method, String uri, MultiMap headers) {
+  }
+
+  private final HttpServer server;
+  public final AtomicInteger connections = new AtomicInteger();
+  public final List<Seen> requests = new CopyOnWriteArrayList<>();
+
+  private TestUpstream(HttpServer server) {
+    this.server = server;
+  }
+
+  public static TestUpstream start(Vertx vertx, Handler<HttpServerRequest> handler) {
+    return start(vertx, new HttpServerOptions(), handler);
+  }
+
+  public static TestUpstream start(Vertx vertx, HttpServerOptions options, Handler<HttpServerRequest> handler) {
+    HttpServer server = vertx.createHttpServer(options);
+    TestUpstream up = new TestUpstream(server);
+    server.connectionHandler(c -> up.connections.incrementAndGet());
+    server.requestHandler(req -> {
+      up.requests.add(new Seen(req.method().name(), req.uri(), MultiMap.caseInsensitiveMultiMap().addAll(req.headers())));
+      handler.handle(req);
+    });
+    try {
+      server.listen(0, "127.0.0.1").await(10, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
+    }
+    return up;
+  }
+
+  public int port() {
+    return server.actualPort();
+  }
+
+  public String url() {
+    return "http://127.0.0.1:" + port() + "/";
+  }
+
+  public Seen last() {
+    return requests.get(requests.size() - 1);
+  }
+
+  @Override
+  public void close() throws Exception {
+    server.close().await(10, TimeUnit.SECONDS);
+  }
+}
