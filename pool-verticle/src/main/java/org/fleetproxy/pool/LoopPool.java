@@ -2,6 +2,7 @@ package org.fleetproxy.pool;
 
 import io.vertx.core.Context;
 import io.vertx.core.Future;
+import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClientAgent;
 
 import java.util.ArrayList;
@@ -48,6 +49,10 @@ public final class LoopPool {
 
   PoolSettings settings() {
     return owner.settings();
+  }
+
+  Vertx vertx() {
+    return context.owner();
   }
 
   HttpClientAgent client() {

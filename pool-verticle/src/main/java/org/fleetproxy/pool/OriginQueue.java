@@ -1,6 +1,9 @@
 package org.fleetproxy.pool;
 
+import io.netty.channel.ConnectTimeoutException;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClientConnection;
 import io.vertx.core.http.HttpConnectOptions;
 
@@ -46,6 +49,11 @@ final class OriginQueue {
     return connect();
   }
 
+  /**
+   * Opens a connection, failing after {@code connect-timeout}. The timer is ours because the
+   * client's per-connect timeout option is not applied to un-pooled connects; a connection that
+   * completes after the deadline is closed at once.
+   */
   private Future<PooledConnection> connect() {
     PoolSettings settings = loop.settings();
     HttpConnectOptions options = new HttpConnectOptions()
@@ -54,10 +62,32 @@ final class OriginQueue {
         .setSsl(key.tls())
         .setConnectTimeout(settings.connectTimeoutMillis());
     leased++;
-    return loop.client().connect(options).map(this::opened).onFailure(t -> {
-      leased--;
-      failedConnects++;
+    Promise<PooledConnection> result = Promise.promise();
+    Vertx vertx = loop.vertx();
+    long timer = vertx.setTimer(settings.connectTimeoutMillis(), id -> {
+      if (result.tryFail(new ConnectTimeoutException("connect to " + key.authority() + " timed out after "
+          + settings.connectTimeoutMillis() + " ms"))) {
+        connectFailed();
+      }
     });
+    loop.client().connect(options).onComplete(ar -> {
+      vertx.cancelTimer(timer);
+      if (ar.succeeded()) {
+        if (result.future().isComplete()) {
+          ar.result().close();
+        } else {
+          result.complete(opened(ar.result()));
+        }
+      } else if (result.tryFail(ar.cause())) {
+        connectFailed();
+      }
+    });
+    return result.future();
+  }
+
+  private void connectFailed() {
+    leased--;
+    failedConnects++;
   }
 
   private PooledConnection opened(HttpClientConnection connection) {
@@ -108,12 +138,17 @@ final class OriginQueue {
     close(pc, CloseReason.ERROR);
   }
 
-  /** Closes idle connections whose deadline has passed; the oldest sit at the tail. */
+  /**
+   * Closes idle connections whose deadline has passed. Deadlines are not ordered along the queue
+   * (an upstream's keep-alive window can make a newer connection expire first), so all are checked.
+   */
   void expire(long now) {
-    PooledConnection pc;
-    while ((pc = idle.peekLast()) != null && pc.expiresAt <= now) {
-      idle.pollLast();
-      close(pc, CloseReason.EXPIRED);
+    for (Iterator<PooledConnection> it = idle.iterator(); it.hasNext(); ) {
+      PooledConnection pc = it.next();
+      if (pc.expiresAt <= now) {
+        it.remove();
+        close(pc, CloseReason.EXPIRED);
+      }
     }
   }
 

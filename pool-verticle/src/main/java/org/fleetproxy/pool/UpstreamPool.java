@@ -29,6 +29,7 @@ public final class UpstreamPool {
   public UpstreamPool(Vertx vertx, PoolSettings settings) {
     this.settings = settings;
     this.client = vertx.createHttpClient(new HttpClientOptions()
+        .setConnectTimeout((int) Math.min(Integer.MAX_VALUE, settings.connectTimeoutMillis()))
         .setKeepAlive(true)
         .setPipelining(false)
         .setDecompressionSupported(false)

@@ -1,147 +1,23 @@
 package org.fleetproxy.pool;
 
-import io.vertx.core.Context;
 import io.vertx.core.Future;
-import io.vertx.core.Vertx;
-import io.vertx.core.buffer.Buffer;
-import io.vertx.core.http.HttpClientRequest;
-import io.vertx.core.http.HttpConnection;
-import io.vertx.core.http.HttpMethod;
-import io.vertx.core.http.HttpServer;
-import io.vertx.core.http.RequestOptions;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
+import java.net.InetAddress;
 import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.SocketTimeoutException;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.BooleanSupplier;
-import java.util.function.Supplier;
 
 import static org.junit.jupiter.api.Assertions.*;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-class UpstreamPoolTest {
-
-  private static final PoolSettings SETTINGS = new PoolSettings(8, 30_000, 2_000, PoolSettings.Reuse.SHARED);
-
-  /** A real HTTP origin on loopback that counts the TCP connections it accepts and sees closed. */
-  private final class Origin {
-    final AtomicInteger accepted = new AtomicInteger();
-    final AtomicInteger closed = new AtomicInteger();
-    final List<HttpConnection> connections = new CopyOnWriteArrayList<>();
-    final int port;
-
-    Origin() {
-      HttpServer server = vertx.createHttpServer()
-          .connectionHandler(c -> {
-            accepted.incrementAndGet();
-            connections.add(c);
-            c.closeHandler(v -> closed.incrementAndGet());
-          })
-          .requestHandler(req -> req.response().end("ok"));
-      port = await(server.listen(0, "127.0.0.1")).actualPort();
-    }
-
-    OriginKey key() {
-      return OriginKey.of("http", "127.0.0.1", port);
-    }
-  }
-
-  private Vertx vertx;
-  private Context ctx;
-  private UpstreamPool pool;
-  private LoopPool loop;
-
-  @BeforeEach
-  void setUp() {
-    vertx = Vertx.vertx();
-    ctx = vertx.getOrCreateContext();
-  }
-
-  @AfterEach
-  void tearDown() {
-    try {
-      if (pool != null) {
-        await(pool.close());
-      }
-    } finally {
-      await(vertx.close());
-    }
-  }
-
-  private void startPool(PoolSettings settings) {
-    pool = new UpstreamPool(vertx, settings);
-    loop = onLoop(() -> Future.succeededFuture(pool.partition()));
-  }
-
-  private <T> T onLoop(Supplier<Future<T>> action) {
-    return await(Future.<T>future(p -> ctx.runOnContext(v -> {
-      try {
-        action.get().onComplete(p);
-      } catch (RuntimeException e) {
-        p.fail(e);
-      }
-    })));
-  }
-
-  private static <T> T await(Future<T> f) {
-    try {
-      return f.toCompletionStage().toCompletableFuture().get(5, TimeUnit.SECONDS);
-    } catch (ExecutionException e) {
-      throw new AssertionError("future failed: " + e.getCause(), e.getCause());
-    } catch (Exception e) {
-      throw new AssertionError(e);
-    }
-  }
-
-  private PooledConnection acquire(OriginKey key) {
-    return onLoop(() -> loop.acquire(key));
-  }
-
-  private String get(PooledConnection pc) {
-    return onLoop(() -> pc.connection()
-        .request(new RequestOptions().setMethod(HttpMethod.GET).setURI("/").putHeader("Host", "x"))
-        .compose(HttpClientRequest::send)
-        .compose(resp -> resp.body().map(Buffer::toString)));
-  }
-
-  private void release(PooledConnection pc, boolean reusable, long windowMillis) {
-    onLoop(() -> {
-      pc.release(reusable, windowMillis);
-      return Future.succeededFuture();
-    });
-  }
-
-  /** One complete exchange on a fresh or pooled connection, then back to the pool. */
-  private PooledConnection use(OriginKey key) {
-    PooledConnection pc = acquire(key);
-    assertEquals("ok", get(pc));
-    release(pc, true, -1);
-    return pc;
-  }
-
-  private OriginStats stats(OriginKey key) {
-    return await(pool.stats()).stream().filter(s -> s.key().equals(key.toString())).findFirst()
-        .orElseThrow(() -> new AssertionError("no stats for " + key));
-  }
-
-  private static boolean eventually(BooleanSupplier condition, long withinMillis) throws InterruptedException {
-    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(withinMillis);
-    while (System.nanoTime() < deadline) {
-      if (condition.getAsBoolean()) {
-        return true;
-      }
-      Thread.sleep(10);
-    }
-    return condition.getAsBoolean();
-  }
+class UpstreamPoolTest extends PoolTestSupport {
 
   @Test
   void partitionRefusedOffTheEventLoop() {
@@ -271,7 +147,7 @@ class UpstreamPoolTest {
     release(shortLived, true, 300);
 
     assertTrue(eventually(() -> origin.closed.get() == 1, 2_500),
-        "a connection past its reuse window stayed open in the pool");
+        () -> "a connection past its reuse window stayed open in the pool: " + stats(origin.key()));
     OriginStats s = stats(origin.key());
     assertEquals(1, s.idle());
     assertEquals(1, s.closed("expired"));
@@ -317,7 +193,7 @@ class UpstreamPoolTest {
   void failedConnectIsCounted() throws Exception {
     startPool(SETTINGS);
     int port;
-    try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getByName("127.0.0.1"))) {
+    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
       port = s.getLocalPort();
     }
     OriginKey key = OriginKey.of("http", "127.0.0.1", port);
@@ -329,6 +205,36 @@ class UpstreamPoolTest {
     assertEquals(1, s.failedConnects());
     assertEquals(0, s.opened());
     assertEquals(0, s.inUse());
+  }
+
+  @Test
+  void connectTimeoutFailsTheAcquire() throws Exception {
+    startPool(new PoolSettings(8, 30_000, 300, PoolSettings.Reuse.SHARED));
+    List<Socket> backlog = new ArrayList<>();
+    try (ServerSocket full = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
+      while (backlog.size() < 16) {
+        Socket s = new Socket();
+        backlog.add(s);
+        try {
+          s.connect(full.getLocalSocketAddress(), 200);
+        } catch (SocketTimeoutException e) {
+          break;
+        }
+      }
+      assumeTrue(backlog.size() < 16, "the accept queue never filled up");
+      OriginKey key = OriginKey.of("http", "127.0.0.1", full.getLocalPort());
+      long start = System.nanoTime();
+      Future<PooledConnection> f = Future.future(p -> ctx.runOnContext(v -> loop.acquire(key).onComplete(p)));
+      assertThrows(AssertionError.class, () -> await(f));
+      assertTrue(System.nanoTime() - start < TimeUnit.MILLISECONDS.toNanos(2_000), "connect-timeout not applied");
+      OriginStats s = stats(key);
+      assertEquals(1, s.failedConnects());
+      assertEquals(0, s.inUse());
+    } finally {
+      for (Socket s : backlog) {
+        s.close();
+      }
+    }
   }
 
   @Test

@@ -73,10 +73,21 @@ public final class Route {
     return headers;
   }
 
-  /** The upstream request target: the base path plus what follows the location in {@code pathAndQuery}. */
+  /**
+   * The upstream request target: the base path plus what follows the location in
+   * {@code pathAndQuery}. Where the base path ends and the rest begins with '/', one is dropped,
+   * so {@code location: /api} on {@code url: http://h/} maps {@code /api/x} to {@code /x}.
+   */
   public String upstreamUri(String pathAndQuery) {
     String rest = pathAndQuery.substring(location.length());
-    String uri = basePath.isEmpty() ? rest : basePath + rest;
+    String uri;
+    if (basePath.isEmpty()) {
+      uri = rest;
+    } else if (basePath.endsWith("/") && rest.startsWith("/")) {
+      uri = basePath + rest.substring(1);
+    } else {
+      uri = basePath + rest;
+    }
     return uri.startsWith("/") ? uri : "/" + uri;
   }
 }

@@ -132,6 +132,11 @@ class RouteTableTest {
     assertEquals("/x", r.upstreamUri("/api/x"));
     assertEquals("/", r.upstreamUri("/api"));
     assertEquals("/?q=1", r.upstreamUri("/api?q=1"));
+    Route slash = route("/api", "http://h:1/");
+    assertEquals("/x", slash.upstreamUri("/api/x"));
+    assertEquals("/", slash.upstreamUri("/api"));
+    Route base = route("/api", "http://h:1/v1/");
+    assertEquals("/v1/x", base.upstreamUri("/api/x"));
   }
 
   @Test

@@ -1,0 +1,152 @@
+package org.fleetproxy.proxy;
+
+import org.fleetproxy.proxy.support.Ports;
+import org.fleetproxy.proxy.support.ProxyTestBase;
+import org.fleetproxy.proxy.support.RawClient;
+import org.fleetproxy.proxy.support.RawResponse;
+import org.fleetproxy.proxy.support.RawUpstream;
+import org.junit.jupiter.api.Test;
+
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class UpstreamFaultTest extends ProxyTestBase {
+
+  private static final String GET = "GET / HTTP/1.1\r\nHost: x\r\n\r\n";
+
+  private static void write(Socket s, String text) throws IOException {
+    OutputStream out = s.getOutputStream();
+    out.write(text.getBytes(StandardCharsets.ISO_8859_1));
+    out.flush();
+  }
+
+  private RawResponse timed(long[] elapsedMillis) throws Exception {
+    try (RawClient raw = new RawClient(proxyPort)) {
+      long t0 = System.nanoTime();
+      RawResponse r = raw.send(GET).read();
+      elapsedMillis[0] = (System.nanoTime() - t0) / 1_000_000;
+      return r;
+    }
+  }
+
+  @Test
+  void connectionRefusedIs502() throws Exception {
+    int dead = Ports.free();
+    startProxy("pool: { connect-timeout: 2s }\nroutes:\n" + route("/", "http://127.0.0.1:" + dead + "/"));
+    long[] ms = new long[1];
+    assertEquals(502, timed(ms).status());
+    assertTrue(ms[0] < 2_000, "took " + ms[0] + " ms");
+  }
+
+  @Test
+  void connectTimeoutIs502WithinTheConnectTimeout() throws Exception {
+    // a listener that never accepts, its accept queue full: further SYNs go unanswered
+    try (ServerSocket silent = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      List<Socket> fillers = new ArrayList<>();
+      try {
+        for (int i = 0; i < 8; i++) {
+          Socket f = new Socket();
+          try {
+            f.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), silent.getLocalPort()), 200);
+            fillers.add(f);
+          } catch (IOException queueFull) {
+            f.close();
+            break;
+          }
+        }
+        startProxy("pool: { connect-timeout: 700ms }\nroutes:\n"
+            + route("/", "http://127.0.0.1:" + silent.getLocalPort() + "/"));
+        long[] ms = new long[1];
+        assertEquals(502, timed(ms).status());
+        assertTrue(ms[0] >= 600 && ms[0] < 3_000, "took " + ms[0] + " ms");
+      } finally {
+        for (Socket f : fillers) {
+          f.close();
+        }
+      }
+    }
+  }
+
+  @Test
+  void noResponseHeadersWithinTimeoutIs504() throws Exception {
+    RawUpstream up = closeLater(new RawUpstream((s, u) -> {
+      u.readHead(s.getInputStream());
+      Thread.sleep(10_000);
+    }));
+    startProxy("routes:\n  - host: \"*\"\n    location: /\n    upstream: { url: \"" + up.url() + "\", timeout: 500ms }\n");
+    long[] ms = new long[1];
+    assertEquals(504, timed(ms).status());
+    assertTrue(ms[0] >= 450 && ms[0] < 5_000, "took " + ms[0] + " ms");
+  }
+
+  @Test
+  void resetBeforeAnsweringIs502() throws Exception {
+    RawUpstream up = closeLater(new RawUpstream((s, u) -> {
+      u.readHead(s.getInputStream());
+      s.setSoLinger(true, 0);
+      s.close();
+    }));
+    startProxy("routes:\n" + route("/", up.url()));
+    long[] ms = new long[1];
+    assertEquals(502, timed(ms).status());
+  }
+
+  @Test
+  void upstreamDyingMidBodyWithLengthAbortsTheClient() throws Exception {
+    RawUpstream up = closeLater(new RawUpstream((s, u) -> {
+      u.readHead(s.getInputStream());
+      write(s, "HTTP/1.1 200 OK\r\nContent-Length: 100000\r\n\r\n" + "x".repeat(1000));
+      Thread.sleep(100);
+    }));
+    startProxy("routes:\n" + route("/", up.url()));
+    try (RawClient raw = new RawClient(proxyPort)) {
+      raw.send(GET);
+      EOFException e = assertThrows(EOFException.class, raw::read);
+      assertTrue(e.getMessage().contains("truncated"), e.getMessage());
+    }
+  }
+
+  @Test
+  void upstreamDyingMidChunkedBodyNeverSendsTheLastChunk() throws Exception {
+    RawUpstream up = closeLater(new RawUpstream((s, u) -> {
+      u.readHead(s.getInputStream());
+      write(s, "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n");
+      Thread.sleep(100);
+    }));
+    startProxy("routes:\n" + route("/", up.url()));
+    try (RawClient raw = new RawClient(proxyPort)) {
+      raw.send(GET);
+      assertThrows(EOFException.class, raw::read);
+    }
+  }
+
+  @Test
+  void upstreamSilentMidBodyBeyondReadTimeoutAbortsTheClient() throws Exception {
+    RawUpstream up = closeLater(new RawUpstream((s, u) -> {
+      u.readHead(s.getInputStream());
+      write(s, "HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabc");
+      Thread.sleep(10_000);
+    }));
+    startProxy("routes:\n  - host: \"*\"\n    location: /\n    upstream: { url: \"" + up.url()
+        + "\", read-timeout: 500ms }\n");
+    try (RawClient raw = new RawClient(proxyPort)) {
+      long t0 = System.nanoTime();
+      raw.send(GET);
+      assertThrows(EOFException.class, raw::read);
+      long ms = (System.nanoTime() - t0) / 1_000_000;
+      assertTrue(ms >= 450 && ms < 5_000, "took " + ms + " ms");
+    }
+  }
+}
