@@ -1,0 +1,133 @@
+package org.fleetproxy.proxy;
+
+import io.vertx.core.Future;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.PoolOptions;
+import io.vertx.core.http.RequestOptions;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import org.fleetproxy.metrics.MetricsVerticle;
+import org.fleetproxy.proxy.support.Ports;
+import org.fleetproxy.proxy.support.ProxyTestBase;
+import org.fleetproxy.proxy.support.RawClient;
+import org.fleetproxy.proxy.support.TestUpstream;
+import org.junit.jupiter.api.Test;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class MetricsTest extends ProxyTestBase {
+
+  private static final String BODY = "thirty-one bytes of payload....";
+
+  private String admin(String path) throws Exception {
+    return send(new RequestOptions().setHost("127.0.0.1").setPort(adminPort).setURI(path), null).body().toString();
+  }
+
+  /** Polls /metrics until {@code line} appears: counters reach the registry on the next flush. */
+  private String metricsWith(String line) throws Exception {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+    String text = "";
+    while (System.nanoTime() < deadline) {
+      text = admin("/metrics");
+      if (text.contains(line)) {
+        return text;
+      }
+      Thread.sleep(100);
+    }
+    throw new AssertionError("no '" + line + "' in:\n" + text);
+  }
+
+  @Test
+  void requestAndTrafficCountersAreExact() throws Exception {
+    TestUpstream up = upstream(r -> r.body().onSuccess(b -> r.response().end(BODY)));
+    startProxy("routes:\n" + route("/api/", up.url()));
+    for (int i = 0; i < 7; i++) {
+      assertEquals(200, get("/api/x").status());
+    }
+    for (int i = 0; i < 3; i++) {
+      assertEquals(404, get("/nope").status());
+    }
+    assertEquals(200, send(new RequestOptions().setMethod(HttpMethod.POST).setHost("127.0.0.1").setPort(proxyPort)
+        .setURI("/api/up"), Buffer.buffer("x".repeat(100))).status());
+    String target = "127.0.0.1:" + up.port();
+    String text = metricsWith("proxy_requests_total{code=\"200\",method=\"GET\",route=\"/api/\"} 7.0");
+    assertTrue(text.contains("proxy_requests_total{code=\"404\",method=\"GET\",route=\"none\"} 3.0"), text);
+    assertTrue(text.contains("proxy_requests_total{code=\"200\",method=\"POST\",route=\"/api/\"} 1.0"), text);
+    assertTrue(text.contains("proxy_traffic_bytes_total{direction=\"out\",target=\"" + target + "\",user=\"-\"} "
+        + (8 * BODY.length()) + ".0"), text);
+    assertTrue(text.contains("proxy_traffic_bytes_total{direction=\"in\",target=\"" + target + "\",user=\"-\"} 100.0"),
+        text);
+
+    JsonObject snapshot = await(node.vertx().eventBus().<JsonObject>request(MetricsVerticle.SNAPSHOT_ADDRESS, null)
+        .map(m -> m.body()));
+    JsonArray sum = snapshot.getJsonArray("sum");
+    double requests = 0;
+    for (int i = 0; i < sum.size(); i++) {
+      JsonObject c = sum.getJsonObject(i);
+      if (c.getString("name").equals("proxy_requests_total")) {
+        requests += c.getDouble("value");
+      }
+    }
+    assertEquals(11.0, requests);
+  }
+
+  @Test
+  void countersTravelAsBatchedDeltasNotOneMessagePerRequest() throws Exception {
+    TestUpstream up = upstream(r -> r.response().end(BODY));
+    startProxy("routes:\n" + route("/", up.url()));
+    AtomicInteger deltas = new AtomicInteger();
+    node.vertx().eventBus().addOutboundInterceptor(ctx -> {
+      if (ctx.message().address().equals(MetricsVerticle.DELTA_ADDRESS)) {
+        deltas.incrementAndGet();
+      }
+      ctx.next();
+    });
+    HttpClient client = vertx.createHttpClient(new HttpClientOptions().setKeepAlive(true), new PoolOptions().setHttp1MaxSize(16));
+    long t0 = System.nanoTime();
+    List<Future<Integer>> all = new ArrayList<>();
+    for (int i = 0; i < 400; i++) {
+      all.add(client.request(new RequestOptions().setHost("127.0.0.1").setPort(proxyPort).setURI("/"))
+          .compose(req -> req.send()).compose(resp -> resp.body().map(b -> resp.statusCode())));
+    }
+    await(Future.all(all));
+    metricsWith("proxy_requests_total{code=\"200\",method=\"GET\",route=\"/\"} 400.0");
+    double seconds = (System.nanoTime() - t0) / 1e9;
+    int instances = node.config().server().eventLoops();
+    assertTrue(deltas.get() <= instances * (Math.ceil(seconds) + 2),
+        deltas.get() + " delta messages for 400 requests in " + seconds + " s");
+    client.close();
+  }
+
+  @Test
+  void targetLabelsAreBoundedByMaxTargets() throws Exception {
+    startProxy("forward: { enabled: true }\nmetrics: { max-targets: 3 }\n");
+    for (int i = 0; i < 6; i++) {
+      try (RawClient raw = new RawClient(proxyPort)) {
+        int port = Ports.free();
+        assertEquals(502, raw.send("GET http://127.0.0.1:" + port + "/ HTTP/1.1\r\nHost: x\r\n\r\n").read().status());
+      }
+    }
+    String text = metricsWith("proxy_requests_total{code=\"502\",method=\"GET\",route=\"forward\"} 6.0");
+    long targets = text.lines().filter(l -> l.startsWith("proxy_traffic_bytes_total{direction=\"out\""))
+        .filter(l -> !l.contains("target=\"other\"")).count();
+    assertEquals(3, targets, text);
+    assertTrue(text.contains("target=\"other\""), text);
+    assertTrue(text.contains("proxy_label_values_folded_total{label=\"target\"} 3.0"), text);
+  }
+
+  @Test
+  void healthAndReadiness() throws Exception {
+    startProxy("");
+    assertEquals("UP", new JsonObject(admin("/health")).getString("status"));
+    assertEquals("READY", new JsonObject(admin("/ready")).getString("status"));
+  }
+}
