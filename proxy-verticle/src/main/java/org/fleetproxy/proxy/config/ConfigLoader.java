@@ -142,6 +142,9 @@ public final class ConfigLoader {
     if (!List.of("h1", "h2", "auto").contains(version)) {
       throw new ConfigException(u.key("version") + ": must be h1, h2 or auto, got '" + version + "'");
     }
+    if (version.equals("h2")) {
+      throw new ConfigException(u.key("version") + ": h2 upstreams are not available in this version; use h1 or auto");
+    }
     ProxyConfig.Upstream upstream = new ProxyConfig.Upstream(url,
         positive(u, "timeout", 30_000), positive(u, "read-timeout", 60_000), version, u.stringMap("headers"));
     u.finish();

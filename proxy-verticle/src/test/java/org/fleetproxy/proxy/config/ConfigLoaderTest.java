@@ -6,6 +6,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 
@@ -75,7 +76,7 @@ class ConfigLoaderTest {
               url: http://127.0.0.1:9001/v1/
               timeout: 500ms
               read-timeout: 2m
-              version: h2
+              version: h1
               headers: { X-Env: prod }
         pool: { max-idle-per-host: 3, idle-timeout: 30s, connect-timeout: 1500ms, reuse: per-client }
         cluster: { enabled: true, hazelcast: other.yaml }
@@ -86,10 +87,27 @@ class ConfigLoaderTest {
     ProxyConfig.RouteSpec r = c.routes().get(0);
     assertEquals("api.example.com", r.host());
     assertEquals("/api/", r.location());
-    assertEquals(new ProxyConfig.Upstream("http://127.0.0.1:9001/v1/", 500, 120_000, "h2", Map.of("X-Env", "prod")),
+    assertEquals(new ProxyConfig.Upstream("http://127.0.0.1:9001/v1/", 500, 120_000, "h1", Map.of("X-Env", "prod")),
         r.upstream());
     assertEquals(new PoolSettings(3, 30_000, 1_500, PoolSettings.Reuse.PER_CLIENT), c.pool());
     assertEquals(new ProxyConfig.Cluster(true, "other.yaml"), c.cluster());
+  }
+
+  @Test
+  void h2UpstreamsAreRefusedUntilSupported() {
+    ConfigException e = assertThrows(ConfigException.class, () -> parse(
+        "routes:\n  - location: /\n    upstream: { url: \"http://127.0.0.1:1/\", version: h2 }\n"));
+    assertTrue(e.getMessage().contains("routes[0].upstream.version"), e.getMessage());
+  }
+
+  @Test
+  void shippedConfigFilesAreValid() {
+    for (String f : new String[] {"../conf/proxy.yaml", "../conf/example.yaml"}) {
+      ProxyConfig c = ConfigLoader.load(Path.of(f));
+      assertEquals("127.0.0.1", c.server().host(), f);
+    }
+    assertEquals(ConfigLoader.embedded().routes(), ConfigLoader.load(Path.of("../conf/proxy.yaml")).routes());
+    assertEquals(ConfigLoader.embedded().forward(), ConfigLoader.load(Path.of("../conf/proxy.yaml")).forward());
   }
 
   @ParameterizedTest

@@ -1,0 +1,59 @@
+package org.fleetproxy.proxy;
+
+import org.junit.jupiter.api.Test;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The command line as an operator meets it: a bad config stops start-up with a message naming the key. */
+class LauncherTest {
+
+  private record Outcome(int exit, String output) {
+  }
+
+  private static Outcome run(String... args) throws Exception {
+    List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        "-cp", System.getProperty("java.class.path"), ProxyLauncher.class.getName()));
+    cmd.addAll(List.of(args));
+    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+    String out = new String(p.getInputStream().readAllBytes());
+    if (!p.waitFor(30, TimeUnit.SECONDS)) {
+      p.destroyForcibly();
+      throw new AssertionError("launcher did not exit: " + out);
+    }
+    return new Outcome(p.exitValue(), out);
+  }
+
+  @Test
+  void invalidConfigFailsStartUpNamingFileKeyAndProblem() throws Exception {
+    Path conf = Files.createTempFile("bad", ".yaml");
+    try {
+      Files.writeString(conf, "pool:\n  idle-timeout: 30\n");
+      Outcome o = run("--conf", conf.toString());
+      assertEquals(2, o.exit());
+      assertTrue(o.output().contains(conf.toString()) && o.output().contains("pool.idle-timeout"), o.output());
+      Files.writeString(conf, "routes:\n  - location: /\n    upstream: { url: \"http://127.0.0.1:1/\", colour: red }\n");
+      o = run("--conf", conf.toString());
+      assertEquals(2, o.exit());
+      assertTrue(o.output().contains("routes[0].upstream.colour: unknown key"), o.output());
+    } finally {
+      Files.deleteIfExists(conf);
+    }
+  }
+
+  @Test
+  void missingFileAndUnknownArgumentsAreErrors() throws Exception {
+    Outcome missing = run("--conf", "/nonexistent/proxy.yaml");
+    assertEquals(2, missing.exit());
+    assertTrue(missing.output().contains("/nonexistent/proxy.yaml"), missing.output());
+    Outcome unknown = run("--frobnicate");
+    assertEquals(2, unknown.exit());
+    assertTrue(unknown.output().contains("--frobnicate"), unknown.output());
+  }
+}
