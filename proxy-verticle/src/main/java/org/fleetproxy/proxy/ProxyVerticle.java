@@ -16,6 +16,7 @@ import org.fleetproxy.proxy.relay.ClientKeepAlive;
 import org.fleetproxy.proxy.relay.ProxyHandler;
 import org.fleetproxy.proxy.relay.RelayContext;
 import org.fleetproxy.proxy.relay.Target;
+import org.fleetproxy.proxy.relay.TimeoutSweep;
 
 import java.util.concurrent.atomic.AtomicReference;
 
@@ -37,6 +38,7 @@ public final class ProxyVerticle extends VerticleBase implements RelayContext {
   private final AtomicReference<ActiveConfig> config;
   private final CounterBatch counters = new CounterBatch();
   private LoopPool partition;
+  private TimeoutSweep timeouts;
   private long flushTimer;
 
   public ProxyVerticle(UpstreamPool pool, AtomicReference<ActiveConfig> config) {
@@ -47,6 +49,7 @@ public final class ProxyVerticle extends VerticleBase implements RelayContext {
   @Override
   public Future<?> start() {
     partition = pool.partition();
+    timeouts = new TimeoutSweep(vertx);
     flushTimer = vertx.setPeriodic(FLUSH_INTERVAL_MILLIS, id -> flush());
     ProxyConfig.Server s = config.get().config().server();
     HttpServer server = vertx.createHttpServer(new HttpServerOptions()
@@ -62,6 +65,7 @@ public final class ProxyVerticle extends VerticleBase implements RelayContext {
   @Override
   public Future<?> stop() {
     vertx.cancelTimer(flushTimer);
+    timeouts.stop();
     flush();
     return partition.close();
   }
@@ -76,6 +80,11 @@ public final class ProxyVerticle extends VerticleBase implements RelayContext {
   @Override
   public LoopPool pool() {
     return partition;
+  }
+
+  @Override
+  public TimeoutSweep timeouts() {
+    return timeouts;
   }
 
   @Override

@@ -15,11 +15,19 @@ final class BodyPump {
   private BodyPump() {
   }
 
-  static void start(ReadStream<Buffer> from, WriteStream<Buffer> to, Handler<Void> onEnd, Handler<Throwable> onError) {
+  /**
+   * @param progress called on every chunk and every drain, for deadline bookkeeping
+   */
+  static void start(ReadStream<Buffer> from, WriteStream<Buffer> to, Runnable progress, Handler<Void> onEnd,
+                    Handler<Throwable> onError) {
     from.exceptionHandler(onError);
     from.endHandler(onEnd);
-    to.drainHandler(v -> from.resume());
+    to.drainHandler(v -> {
+      progress.run();
+      from.resume();
+    });
     from.handler(buf -> {
+      progress.run();
       to.write(buf);
       if (to.writeQueueFull()) {
         from.pause();

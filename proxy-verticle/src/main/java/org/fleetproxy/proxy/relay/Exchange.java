@@ -14,7 +14,6 @@ import org.fleetproxy.pool.KeepAlivePolicy;
 import org.fleetproxy.pool.PooledConnection;
 
 import java.util.Map;
-import java.util.concurrent.TimeoutException;
 
 /**
  * One request's trip through the proxy after routing: upstream peer (lease a pooled connection),
@@ -25,6 +24,9 @@ final class Exchange {
 
   private static final System.Logger LOG = System.getLogger(Exchange.class.getName());
 
+  /** Where the exchange stands, for its deadline. */
+  private enum Phase { CONNECTING, SENDING, AWAITING_HEAD, STREAMING, DONE }
+
   private final RelayContext relay;
   private final HttpServerRequest request;
   private final HttpServerResponse response;
@@ -34,9 +36,9 @@ final class Exchange {
   private PooledConnection lease;
   private HttpClientRequest upstreamRequest;
   private boolean retried;
-  private boolean requestSent;
-  private boolean responseStarted;
-  private boolean done;
+  private Phase phase = Phase.CONNECTING;
+  /** Last sign of life from the upstream side, on the sweep's clock. */
+  private long lastActivity;
 
   Exchange(RelayContext relay, HttpServerRequest request, Target target) {
     this.relay = relay;
@@ -47,7 +49,11 @@ final class Exchange {
   }
 
   void start() {
-    request.pause();
+    if (hasBody) {
+      // held until the upstream request can take it; a request without body must not be paused,
+      // or the server holds back the end of the request and with it the next pipelined one
+      request.pause();
+    }
     response.closeHandler(v -> clientGone());
     acquire(false);
   }
@@ -63,7 +69,7 @@ final class Exchange {
       return;
     }
     lease = ar.result();
-    if (done) {
+    if (phase == Phase.DONE) {
       lease.release(true, -1);
       return;
     }
@@ -79,7 +85,7 @@ final class Exchange {
 
   private void send(HttpClientRequest up) {
     upstreamRequest = up;
-    if (done) {
+    if (phase == Phase.DONE) {
       up.reset();
       lease.discard();
       return;
@@ -93,21 +99,33 @@ final class Exchange {
     for (Map.Entry<String, String> h : target.extraHeaders()) {
       headers.set(h.getKey(), h.getValue());
     }
-    up.idleTimeout(target.timeoutMillis());
     up.response().onComplete(this::responded);
     up.continueHandler(v -> response.writeContinue());
+    relay.timeouts().watch(this);
+    lastActivity = relay.timeouts().now();
     if (!hasBody) {
       headers.remove("Content-Length");
       up.end();
-      requestSent = true;
+      phase = Phase.AWAITING_HEAD;
       return;
     }
     if (request.headers().contains("Transfer-Encoding")) {
       headers.remove("Content-Length");
       up.setChunked(true);
     }
+    phase = Phase.SENDING;
     up.sendHead();
-    BodyPump.start(request, up, v -> up.end().onSuccess(x -> requestSent = true), this::clientBodyFailed);
+    BodyPump.start(request, up, this::active, v -> {
+      up.end();
+      if (phase == Phase.SENDING) {
+        phase = Phase.AWAITING_HEAD;
+        active();
+      }
+    }, this::clientBodyFailed);
+  }
+
+  private void active() {
+    lastActivity = relay.timeouts().now();
   }
 
   private void responded(AsyncResult<HttpClientResponse> ar) {
@@ -115,37 +133,34 @@ final class Exchange {
       upstreamFailed(ar.cause());
       return;
     }
-    if (done) {
+    if (phase == Phase.DONE) {
       lease.discard();
       return;
     }
+    boolean requestComplete = phase == Phase.AWAITING_HEAD;
+    phase = Phase.STREAMING;
+    active();
     HttpClientResponse up = ar.result();
-    upstreamRequest.idleTimeout(target.readTimeoutMillis());
-    responseStarted = true;
     response.setStatusCode(up.statusCode());
     response.setStatusMessage(up.statusMessage());
     HopByHop.copy(up.headers(), response.headers());
     // an HTTP/1.0 client cannot take chunks: the end of the body is the end of the connection
-    boolean delimitByClose = false;
+    boolean closeAfter = false;
     if (!up.headers().contains("Content-Length") && bodyAllowed(up.statusCode())) {
-      delimitByClose = request.version() == HttpVersion.HTTP_1_0;
-      response.setChunked(!delimitByClose);
+      closeAfter = request.version() == HttpVersion.HTTP_1_0;
+      response.setChunked(!closeAfter);
     }
-    boolean closeAfter = delimitByClose;
-    boolean reusable = KeepAlivePolicy.upstreamReusable(up.version(), up.headers());
+    boolean closeClient = closeAfter;
+    boolean reusable = requestComplete && KeepAlivePolicy.upstreamReusable(up.version(), up.headers());
     long window = KeepAlivePolicy.reuseWindowMillis(up.headers());
-    BodyPump.start(up, response, v -> {
+    BodyPump.start(up, response, this::active, v -> {
       response.end().onComplete(x -> {
-        if (closeAfter) {
+        if (closeClient) {
           request.connection().close();
         }
       });
       finish(response.getStatusCode());
-      if (requestSent) {
-        lease.release(reusable, window);
-      } else {
-        lease.discard();
-      }
+      lease.release(reusable, window);
     }, this::upstreamBodyFailed);
   }
 
@@ -153,8 +168,27 @@ final class Exchange {
     return request.method() != HttpMethod.HEAD && status >= 200 && status != 204 && status != 304;
   }
 
+  boolean expired(long now) {
+    return switch (phase) {
+      case SENDING, STREAMING -> now - lastActivity > target.readTimeoutMillis();
+      case AWAITING_HEAD -> now - lastActivity > target.timeoutMillis();
+      default -> false;
+    };
+  }
+
+  void timedOut() {
+    if (phase == Phase.STREAMING) {
+      upstreamBodyFailed(new IllegalStateException("no data for " + target.readTimeoutMillis() + " ms"));
+      return;
+    }
+    long waited = phase == Phase.SENDING ? target.readTimeoutMillis() : target.timeoutMillis();
+    fail(504, "no response from " + target.origin() + " within " + waited + " ms");
+    upstreamRequest.reset();
+    lease.discard();
+  }
+
   private void upstreamFailed(Throwable t) {
-    if (done) {
+    if (phase == Phase.DONE) {
       return;
     }
     if (lease != null) {
@@ -163,59 +197,52 @@ final class Exchange {
       if (stale && !retried && !hasBody && idempotent(request.method())) {
         retried = true;
         lease = null;
+        relay.timeouts().forget(this);
+        phase = Phase.CONNECTING;
         acquire(true);
         return;
       }
     }
-    if (t instanceof TimeoutException) {
-      fail(504, "no response from " + target.origin() + " within " + target.timeoutMillis() + " ms");
-    } else {
-      fail(502, "upstream " + target.origin() + " failed before responding: " + t.getMessage());
-    }
+    fail(502, "upstream " + target.origin() + " failed before responding: " + t.getMessage());
   }
 
   /** The upstream broke off mid-body: the client must not mistake the truncated body for a whole one. */
   private void upstreamBodyFailed(Throwable t) {
-    if (done) {
+    if (phase == Phase.DONE) {
       return;
     }
     LOG.log(System.Logger.Level.WARNING, "{0} {1}: upstream {2} failed mid-response, client connection aborted: {3}",
         request.method(), request.uri(), target.origin(), t.getMessage());
+    finish(response.getStatusCode());
+    upstreamRequest.reset();
     lease.discard();
     response.reset();
-    finish(response.getStatusCode());
   }
 
   private void clientBodyFailed(Throwable t) {
-    if (done) {
+    if (phase == Phase.DONE) {
       return;
     }
-    if (upstreamRequest != null) {
-      upstreamRequest.reset();
-    }
-    if (lease != null) {
-      lease.discard();
-    }
-    request.connection().close();
     finish(499);
+    upstreamRequest.reset();
+    lease.discard();
+    request.connection().close();
   }
 
   private void clientGone() {
-    if (done) {
+    if (phase == Phase.DONE) {
       return;
     }
+    finish(phase == Phase.STREAMING ? response.getStatusCode() : 499);
     if (upstreamRequest != null) {
       upstreamRequest.reset();
-    }
-    if (lease != null && upstreamRequest != null) {
       lease.discard();
     }
-    finish(responseStarted ? response.getStatusCode() : 499);
   }
 
   private void fail(int status, String why) {
     LOG.log(System.Logger.Level.WARNING, "{0} {1} -> {2}: {3}", request.method(), request.uri(), status, why);
-    if (responseStarted || response.headWritten()) {
+    if (response.headWritten()) {
       response.reset();
     } else {
       ErrorResponses.send(request, status);
@@ -224,10 +251,11 @@ final class Exchange {
   }
 
   private void finish(int status) {
-    if (done) {
+    if (phase == Phase.DONE) {
       return;
     }
-    done = true;
+    phase = Phase.DONE;
+    relay.timeouts().forget(this);
     relay.completed(target, request, response, status, System.nanoTime() - startNanos);
   }
 

@@ -10,6 +10,9 @@ public interface RelayContext {
   /** This event loop's partition of the upstream pool. */
   LoopPool pool();
 
+  /** This event loop's watch over upstream deadlines. */
+  TimeoutSweep timeouts();
+
   /** Whether forward-proxy requests leave without any proxy headers. */
   boolean elite();
 
