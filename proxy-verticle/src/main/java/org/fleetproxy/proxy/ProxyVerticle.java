@@ -18,6 +18,7 @@ import org.fleetproxy.proxy.relay.RelayContext;
 import org.fleetproxy.proxy.relay.Target;
 import org.fleetproxy.proxy.relay.TimeoutSweep;
 
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
@@ -31,8 +32,6 @@ public final class ProxyVerticle extends VerticleBase implements RelayContext {
   static final int MAX_REQUEST_LINE = 8 * 1024;
   /** Largest request header block, in bytes, before the server answers 431. */
   static final int MAX_HEADER_BLOCK = 32 * 1024;
-  /** Client connections silent this long are closed. */
-  static final int CLIENT_IDLE_TIMEOUT_SECONDS = 60;
 
   private final UpstreamPool pool;
   private final AtomicReference<ActiveConfig> config;
@@ -55,9 +54,10 @@ public final class ProxyVerticle extends VerticleBase implements RelayContext {
     HttpServer server = vertx.createHttpServer(new HttpServerOptions()
         .setMaxInitialLineLength(MAX_REQUEST_LINE)
         .setMaxHeaderSize(MAX_HEADER_BLOCK)
-        .setIdleTimeout(CLIENT_IDLE_TIMEOUT_SECONDS)
+        .setIdleTimeout((int) Math.min(Integer.MAX_VALUE, s.idleTimeoutMillis()))
+        .setIdleTimeoutUnit(TimeUnit.MILLISECONDS)
         .setTcpNoDelay(true));
-    server.connectionHandler(ClientKeepAlive::install);
+    server.connectionHandler(c -> ClientKeepAlive.install(c, s.idleTimeoutMillis()));
     server.requestHandler(new ProxyHandler(config::get, this));
     return server.listen(s.port(), s.host());
   }

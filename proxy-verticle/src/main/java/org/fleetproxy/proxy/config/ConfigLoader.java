@@ -70,7 +70,8 @@ public final class ConfigLoader {
     ProxyConfig.Server server = new ProxyConfig.Server(
         host(s, "host", "127.0.0.1"),
         s.integer("port", 3128, 0, 65535),
-        s.integer("event-loops", Runtime.getRuntime().availableProcessors(), 1, 1024));
+        s.integer("event-loops", Runtime.getRuntime().availableProcessors(), 1, 1024),
+        positive(s, "idle-timeout", 60_000));
     s.finish();
 
     ConfigNode a = root.node("admin");

@@ -14,8 +14,11 @@ import java.util.Map;
 public record ProxyConfig(Server server, Admin admin, Forward forward, List<RouteSpec> routes,
                           PoolSettings pool, Cluster cluster, Metrics metrics, String source, String hash) {
 
-  /** @param eventLoops proxy verticle instances, one per event loop */
-  public record Server(String host, int port, int eventLoops) {
+  /**
+   * @param eventLoops proxy verticle instances, one per event loop
+   * @param idleTimeoutMillis a client connection with no request in flight is closed after this
+   */
+  public record Server(String host, int port, int eventLoops, long idleTimeoutMillis) {
   }
 
   public record Admin(String host, int port) {

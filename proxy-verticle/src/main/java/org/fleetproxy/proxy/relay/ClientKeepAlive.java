@@ -22,14 +22,20 @@ import java.util.List;
  */
 public final class ClientKeepAlive extends ChannelInboundHandlerAdapter {
 
-  private static final String NAME = "fleetproxy-keep-alive";
-
-  /** Installs the handler on a new HTTP/1.x client connection; other protocols are left alone. */
-  public static void install(HttpConnection connection) {
+  /**
+   * Installs this handler and the idle timeout on a new HTTP/1.x client connection, between the
+   * HTTP codec and the server; other protocols are left alone. The server's own idle timer, which
+   * guards the connection until its first request arrives, is replaced by {@link ClientIdleTimeout}.
+   */
+  public static void install(HttpConnection connection, long idleTimeoutMillis) {
     if (connection instanceof VertxConnection vc) {
       ChannelPipeline pipeline = vc.channelHandlerContext().pipeline();
-      if (pipeline.get("httpDecoder") != null && pipeline.get("handler") != null && pipeline.get(NAME) == null) {
-        pipeline.addBefore("handler", NAME, new ClientKeepAlive());
+      if (pipeline.get("httpDecoder") != null && pipeline.get("handler") != null) {
+        pipeline.addBefore("handler", "fleetproxy-keep-alive", new ClientKeepAlive());
+        if (pipeline.get("idle") != null) {
+          pipeline.remove("idle");
+        }
+        pipeline.addBefore("handler", "fleetproxy-idle", new ClientIdleTimeout(idleTimeoutMillis));
       }
     }
   }

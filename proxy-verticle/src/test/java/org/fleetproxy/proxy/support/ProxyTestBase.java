@@ -58,9 +58,14 @@ public abstract class ProxyTestBase {
 
   /** Starts a node: ports are chosen here; {@code yaml} adds the keys a test needs (routes, forward, pool). */
   protected ProxyNode startProxy(String yaml) throws Exception {
+    return startProxy("", yaml);
+  }
+
+  /** As {@link #startProxy(String)}, with {@code serverKeys} (", key: value" pairs) added to {@code server}. */
+  protected ProxyNode startProxy(String serverKeys, String yaml) throws Exception {
     proxyPort = Ports.free();
     adminPort = Ports.free();
-    String text = "server: { host: 127.0.0.1, port: " + proxyPort + ", event-loops: 2 }\n"
+    String text = "server: { host: 127.0.0.1, port: " + proxyPort + ", event-loops: 2" + serverKeys + " }\n"
         + "admin: { host: 127.0.0.1, port: " + adminPort + " }\n" + yaml;
     node = ProxyNode.start(ConfigLoader.parse(text, "test.yaml")).await(20, TimeUnit.SECONDS);
     return node;
