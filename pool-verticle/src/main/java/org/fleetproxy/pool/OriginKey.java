@@ -56,10 +56,18 @@ public final class OriginKey {
     return partition;
   }
 
-  /** {@code host:port} as it goes into a {@code Host} header, IPv6 literals bracketed. */
+  /** {@code host:port}, IPv6 literals bracketed. */
   public String authority() {
-    String h = host.indexOf(':') >= 0 ? "[" + host + "]" : host;
-    return h + ":" + port;
+    return bracketedHost() + ":" + port;
+  }
+
+  /** The {@code Host} header for this origin: the authority, without the port when it is the scheme's default. */
+  public String hostHeader() {
+    return port == (tls() ? 443 : 80) ? bracketedHost() : authority();
+  }
+
+  private String bracketedHost() {
+    return host.indexOf(':') >= 0 ? "[" + host + "]" : host;
   }
 
   @Override

@@ -70,11 +70,4 @@ record AbsoluteTarget(String scheme, String host, int port, String pathAndQuery)
     }
     return new AbsoluteTarget(scheme, host.toLowerCase(Locale.ROOT), port, rest);
   }
-
-  /** The {@code Host} header value: the port only when it is not the scheme's default. */
-  String hostHeader() {
-    String h = host.indexOf(':') >= 0 ? "[" + host + "]" : host;
-    boolean defaultPort = port == (scheme.equals("https") ? 443 : 80);
-    return defaultPort ? h : h + ":" + port;
-  }
 }

@@ -92,7 +92,7 @@ public final class ProxyHandler implements Handler<HttpServerRequest> {
     }
     boolean tls = at.scheme().equals("https");
     OriginKey origin = new OriginKey(at.scheme(), at.host(), at.port(), tls ? at.host() : null, partition);
-    new Exchange(relay, request, new Target(origin, at.pathAndQuery(), at.hostHeader(),
+    new Exchange(relay, request, new Target(origin, at.pathAndQuery(), origin.hostHeader(),
         FORWARD_TIMEOUT_MILLIS, FORWARD_READ_TIMEOUT_MILLIS, NO_HEADERS, "forward", true, user)).start();
   }
 

@@ -34,8 +34,7 @@ public final class Route {
     this.origin = new OriginKey(url.getScheme(), h, port, tls ? h : null, null);
     String path = url.getRawPath();
     this.basePath = path == null ? "" : path;
-    boolean defaultPort = port == (tls ? 443 : 80);
-    this.hostHeader = defaultPort ? (h.indexOf(':') >= 0 ? "[" + h + "]" : h) : origin.authority();
+    this.hostHeader = origin.hostHeader();
     this.timeoutMillis = spec.upstream().timeoutMillis();
     this.readTimeoutMillis = spec.upstream().readTimeoutMillis();
     this.headers = MultiMap.caseInsensitiveMultiMap();
