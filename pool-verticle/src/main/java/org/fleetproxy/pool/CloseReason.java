@@ -13,7 +13,9 @@ enum CloseReason {
   /** The exchange on it failed or was abandoned. */
   ERROR("error"),
   /** Closed by a drain request or a shutdown. */
-  DRAINED("drained");
+  DRAINED("drained"),
+  /** Handed over to a protocol upgrade (WebSocket); it never comes back to the pool. */
+  UPGRADED("upgraded");
 
   final String label;
 

@@ -6,26 +6,43 @@ import java.util.Objects;
  * Identity of an upstream origin: connections are shared only between requests with equal keys.
  * The TLS server name is part of the key because a connection verified for one name must never
  * carry a request meant for another. {@code partition} separates pools that must not mix clients
- * ({@code pool.reuse: per-client}); it is empty for shared reuse.
+ * ({@code pool.reuse: per-client}); it is empty for shared reuse. {@code parent} is the proxy a
+ * TLS connection is tunnelled through (CONNECT), or null for a direct connection.
  */
 public final class OriginKey {
+
+  /** A parent proxy reached with CONNECT; {@code user} is null when it needs no credentials. */
+  public record Parent(String host, int port, String user, String password) {
+
+    @Override
+    public String toString() {
+      return host + ":" + port;
+    }
+  }
 
   private final String scheme;
   private final String host;
   private final int port;
   private final String serverName;
   private final String partition;
+  private final Parent parent;
   private final int hash;
   private final String label;
 
   public OriginKey(String scheme, String host, int port, String serverName, String partition) {
+    this(scheme, host, port, serverName, partition, null);
+  }
+
+  public OriginKey(String scheme, String host, int port, String serverName, String partition, Parent parent) {
     this.scheme = Objects.requireNonNull(scheme);
     this.host = Objects.requireNonNull(host);
     this.port = port;
     this.serverName = serverName == null ? "" : serverName;
     this.partition = partition == null ? "" : partition;
-    this.hash = Objects.hash(scheme, host, port, this.serverName, this.partition);
-    this.label = scheme + "://" + authority() + (this.partition.isEmpty() ? "" : "#" + this.partition);
+    this.parent = parent;
+    this.hash = Objects.hash(scheme, host, port, this.serverName, this.partition, parent);
+    this.label = scheme + "://" + authority() + (this.partition.isEmpty() ? "" : "#" + this.partition)
+        + (parent == null ? "" : " via " + parent);
   }
 
   public static OriginKey of(String scheme, String host, int port) {
@@ -56,6 +73,10 @@ public final class OriginKey {
     return partition;
   }
 
+  public Parent parent() {
+    return parent;
+  }
+
   /** {@code host:port}, IPv6 literals bracketed. */
   public String authority() {
     return bracketedHost() + ":" + port;
@@ -80,7 +101,7 @@ public final class OriginKey {
     }
     OriginKey k = (OriginKey) o;
     return hash == k.hash && port == k.port && scheme.equals(k.scheme) && host.equals(k.host)
-        && serverName.equals(k.serverName) && partition.equals(k.partition);
+        && serverName.equals(k.serverName) && partition.equals(k.partition) && Objects.equals(parent, k.parent);
   }
 
   @Override

@@ -6,6 +6,8 @@ import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClientConnection;
 import io.vertx.core.http.HttpConnectOptions;
+import io.vertx.core.net.ProxyOptions;
+import io.vertx.core.net.ProxyType;
 
 import java.util.ArrayDeque;
 import java.util.EnumMap;
@@ -61,6 +63,11 @@ final class OriginQueue {
         .setPort(key.port())
         .setSsl(key.tls())
         .setConnectTimeout(settings.connectTimeoutMillis());
+    if (key.parent() != null) {
+      OriginKey.Parent parent = key.parent();
+      options.setProxyOptions(new ProxyOptions().setType(ProxyType.HTTP).setHost(parent.host())
+          .setPort(parent.port()).setUsername(parent.user()).setPassword(parent.password()));
+    }
     leased++;
     Promise<PooledConnection> result = Promise.promise();
     Vertx vertx = loop.vertx();
@@ -127,6 +134,19 @@ final class OriginQueue {
     idle.addFirst(pc);
     while (idle.size() > settings.maxIdlePerHost()) {
       close(idle.pollLast(), CloseReason.EVICTED);
+    }
+  }
+
+  /** The connection left HTTP (an upgrade): the pool forgets it without closing it. */
+  void detach(PooledConnection pc) {
+    if (pc.state != PooledConnection.State.LEASED) {
+      return;
+    }
+    leased--;
+    pc.state = PooledConnection.State.CLOSED;
+    if (pc.closing == null) {
+      pc.closing = CloseReason.UPGRADED;
+      count(CloseReason.UPGRADED);
     }
   }
 

@@ -47,6 +47,14 @@ public final class PooledConnection {
     queue.release(this, reusable, reuseWindowMillis);
   }
 
+  /**
+   * Ends the lease of a connection that was upgraded to another protocol: it stays open, owned by
+   * the holder from now on, and never returns to the pool.
+   */
+  public void detach() {
+    queue.detach(this);
+  }
+
   /** Ends the lease after a failed or abandoned exchange: the connection is closed. */
   public void discard() {
     queue.discard(this);

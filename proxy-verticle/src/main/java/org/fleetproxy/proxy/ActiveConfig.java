@@ -1,13 +1,31 @@
 package org.fleetproxy.proxy;
 
+import io.vertx.core.MultiMap;
+import org.fleetproxy.pool.OriginKey;
 import org.fleetproxy.proxy.config.ProxyConfig;
 import org.fleetproxy.proxy.relay.ProxyAuth;
 import org.fleetproxy.proxy.route.RouteTable;
 
-/** A configuration with everything the data path derives from it, built once and swapped whole. */
-public record ActiveConfig(ProxyConfig config, RouteTable routes, ProxyAuth auth) {
+/**
+ * A configuration with everything the data path derives from it, built once and swapped whole.
+ *
+ * @param parent the parent proxy for forward traffic, or null
+ * @param parentHeaders headers for requests sent to the parent in absolute form (its credentials)
+ */
+public record ActiveConfig(ProxyConfig config, RouteTable routes, ProxyAuth auth, OriginKey.Parent parent,
+                           MultiMap parentHeaders) {
 
   public static ActiveConfig of(ProxyConfig config) {
-    return new ActiveConfig(config, RouteTable.of(config.routes()), new ProxyAuth(config.forward().users()));
+    ProxyConfig.ParentProxy p = config.forward().upstreamProxy();
+    MultiMap parentHeaders = MultiMap.caseInsensitiveMultiMap();
+    OriginKey.Parent parent = null;
+    if (p != null) {
+      parent = new OriginKey.Parent(p.host(), p.port(), p.user(), p.password());
+      if (p.authorization() != null) {
+        parentHeaders.set("Proxy-Authorization", p.authorization());
+      }
+    }
+    return new ActiveConfig(config, RouteTable.of(config.routes()), new ProxyAuth(config.forward().users()), parent,
+        parentHeaders);
   }
 }

@@ -7,6 +7,8 @@ import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.json.JsonObject;
+import io.vertx.core.net.NetClient;
+import io.vertx.core.net.NetClientOptions;
 import org.fleetproxy.metrics.CounterBatch;
 import org.fleetproxy.metrics.MetricsVerticle;
 import org.fleetproxy.pool.LoopPool;
@@ -38,6 +40,7 @@ public final class ProxyVerticle extends VerticleBase implements RelayContext {
   private final CounterBatch counters = new CounterBatch();
   private LoopPool partition;
   private TimeoutSweep timeouts;
+  private NetClient netClient;
   private long flushTimer;
 
   public ProxyVerticle(UpstreamPool pool, AtomicReference<ActiveConfig> config) {
@@ -49,6 +52,7 @@ public final class ProxyVerticle extends VerticleBase implements RelayContext {
   public Future<?> start() {
     partition = pool.partition();
     timeouts = new TimeoutSweep(vertx);
+    netClient = vertx.createNetClient(new NetClientOptions().setTcpNoDelay(true));
     flushTimer = vertx.setPeriodic(FLUSH_INTERVAL_MILLIS, id -> flush());
     ProxyConfig.Server s = config.get().config().server();
     HttpServer server = vertx.createHttpServer(new HttpServerOptions()
@@ -66,6 +70,7 @@ public final class ProxyVerticle extends VerticleBase implements RelayContext {
   public Future<?> stop() {
     vertx.cancelTimer(flushTimer);
     timeouts.stop();
+    netClient.close();
     flush();
     return partition.close();
   }
@@ -101,7 +106,17 @@ public final class ProxyVerticle extends VerticleBase implements RelayContext {
   }
 
   @Override
-  public void rejected(HttpServerRequest request, int status) {
-    counters.request(ProxyHandler.UNROUTED, request.method().name(), status);
+  public void answered(String routeLabel, HttpServerRequest request, int status) {
+    counters.request(routeLabel, request.method().name(), status);
+  }
+
+  @Override
+  public void traffic(String direction, String target, String user, long bytes) {
+    counters.traffic(direction, target, user, bytes);
+  }
+
+  @Override
+  public NetClient netClient() {
+    return netClient;
   }
 }

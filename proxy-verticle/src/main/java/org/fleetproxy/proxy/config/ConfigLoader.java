@@ -88,8 +88,28 @@ public final class ConfigLoader {
       }
       users.add(pair);
     }
+    List<Integer> connectPorts = new ArrayList<>();
+    List<Object> rawPorts = f.list("connect-ports");
+    if (rawPorts.isEmpty() && !f.has("connect-ports")) {
+      connectPorts.add(443);
+    }
+    for (Object o : rawPorts) {
+      int port;
+      try {
+        port = Integer.parseInt(String.valueOf(o));
+      } catch (NumberFormatException e) {
+        throw new ConfigException(f.key("connect-ports") + ": each entry must be a port number, got '" + o + "'");
+      }
+      if (port < 1 || port > 65535) {
+        throw new ConfigException(f.key("connect-ports") + ": port out of range: " + port);
+      }
+      connectPorts.add(port);
+    }
+    String parent = f.string("upstream-proxy", null);
     ProxyConfig.Forward forward = new ProxyConfig.Forward(
-        f.bool("enabled", true), List.copyOf(users), f.bool("allow-open", false), f.bool("elite", true));
+        f.bool("enabled", true), List.copyOf(users), f.bool("allow-open", false), f.bool("elite", true),
+        f.bool("never-ask-for-auth", false), List.copyOf(connectPorts),
+        parent == null ? null : parentProxy(parent, f.key("upstream-proxy")));
     f.finish();
     if (forward.enabled() && users.isEmpty() && !forward.allowOpen() && !isLoopback(server.host())) {
       throw new ConfigException("forward: an open forward proxy (no forward.users) on the non-loopback address "
@@ -151,6 +171,31 @@ public final class ConfigLoader {
     u.finish();
     r.finish();
     return new ProxyConfig.RouteSpec(host, location, upstream);
+  }
+
+  private static ProxyConfig.ParentProxy parentProxy(String url, String key) {
+    URI uri;
+    try {
+      uri = new URI(url);
+    } catch (URISyntaxException e) {
+      throw new ConfigException(key + ": not a valid URL: " + e.getMessage());
+    }
+    if (!"http".equals(uri.getScheme()) || uri.getHost() == null || uri.getPort() < 1) {
+      throw new ConfigException(key + ": must be http://[user:password@]host:port");
+    }
+    String user = null;
+    String password = null;
+    String info = uri.getUserInfo();
+    if (info != null) {
+      int colon = info.indexOf(':');
+      if (colon <= 0) {
+        throw new ConfigException(key + ": credentials must be user:password");
+      }
+      user = info.substring(0, colon);
+      password = info.substring(colon + 1);
+    }
+    String host = uri.getHost().startsWith("[") ? uri.getHost().substring(1, uri.getHost().length() - 1) : uri.getHost();
+    return new ProxyConfig.ParentProxy(host, uri.getPort(), user, password);
   }
 
   private static void validateUrl(String url, String key) {

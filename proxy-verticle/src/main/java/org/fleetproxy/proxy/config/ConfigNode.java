@@ -44,6 +44,10 @@ final class ConfigNode {
     return values.get(name);
   }
 
+  boolean has(String name) {
+    return values.containsKey(name);
+  }
+
   ConfigNode node(String name) {
     return of(key(name), raw(name));
   }

@@ -2,6 +2,8 @@ package org.fleetproxy.proxy.config;
 
 import org.fleetproxy.pool.PoolSettings;
 
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 
@@ -27,8 +29,33 @@ public record ProxyConfig(Server server, Admin admin, Forward forward, List<Rout
   /**
    * @param users accepted "user:password" pairs; empty means no authentication
    * @param elite strip every trace of the proxy from forwarded requests
+   * @param neverAskForAuth answer failed authentication like a plain web server (404), never 407
+   * @param connectPorts ports a CONNECT tunnel may reach
+   * @param upstreamProxy the parent proxy forward traffic goes through, or null
    */
-  public record Forward(boolean enabled, List<String> users, boolean allowOpen, boolean elite) {
+  public record Forward(boolean enabled, List<String> users, boolean allowOpen, boolean elite,
+                        boolean neverAskForAuth, List<Integer> connectPorts, ParentProxy upstreamProxy) {
+  }
+
+  /**
+   * A parent proxy, from {@code forward.upstream-proxy: http://user:pass@host:port}.
+   *
+   * @param user null when the parent needs no credentials
+   */
+  public record ParentProxy(String host, int port, String user, String password) {
+
+    /** The {@code Proxy-Authorization} value for the parent, or null. */
+    public String authorization() {
+      if (user == null) {
+        return null;
+      }
+      return "Basic " + Base64.getEncoder().encodeToString((user + ":" + password).getBytes(StandardCharsets.UTF_8));
+    }
+
+    @Override
+    public String toString() {
+      return "http://" + (user == null ? "" : user + ":***@") + host + ":" + port;
+    }
   }
 
   public record RouteSpec(String host, String location, Upstream upstream) {

@@ -13,14 +13,12 @@ import io.vertx.core.http.RequestOptions;
 import org.fleetproxy.pool.KeepAlivePolicy;
 import org.fleetproxy.pool.PooledConnection;
 
-import java.util.Map;
-
 /**
  * One request's trip through the proxy after routing: upstream peer (lease a pooled connection),
  * upstream request (rewrite and stream the body up), response (rewrite and stream the body down),
  * and the end (keep-alive decision, connection back to the pool or closed, counters).
  */
-final class Exchange {
+final class Exchange implements TimeoutSweep.Watched {
 
   private static final System.Logger LOG = System.getLogger(Exchange.class.getName());
 
@@ -91,14 +89,7 @@ final class Exchange {
       return;
     }
     MultiMap headers = up.headers();
-    HopByHop.copy(request.headers(), headers);
-    headers.set("Host", target.hostHeader());
-    if (!target.forward() || !relay.elite()) {
-      ForwardedHeaders.add(request, headers);
-    }
-    for (Map.Entry<String, String> h : target.extraHeaders()) {
-      headers.set(h.getKey(), h.getValue());
-    }
+    UpstreamHeaders.write(request, target, relay.elite(), headers, false);
     up.response().onComplete(this::responded);
     up.continueHandler(v -> response.writeContinue());
     relay.timeouts().watch(this);
@@ -168,7 +159,8 @@ final class Exchange {
     return request.method() != HttpMethod.HEAD && status >= 200 && status != 204 && status != 304;
   }
 
-  boolean expired(long now) {
+  @Override
+  public boolean expired(long now) {
     return switch (phase) {
       case SENDING, STREAMING -> now - lastActivity > target.readTimeoutMillis();
       case AWAITING_HEAD -> now - lastActivity > target.timeoutMillis();
@@ -176,7 +168,8 @@ final class Exchange {
     };
   }
 
-  void timedOut() {
+  @Override
+  public void timedOut() {
     if (phase == Phase.STREAMING) {
       upstreamBodyFailed(new IllegalStateException("no data for " + target.readTimeoutMillis() + " ms"));
       return;

@@ -14,9 +14,9 @@ import org.fleetproxy.proxy.route.Route;
 import java.util.function.Supplier;
 
 /**
- * The request filter phase: decides for each request whether it is forward-proxy traffic or a
- * reverse route, authenticates forward users, answers what cannot be relayed, and hands the rest
- * to an {@link Exchange}.
+ * The request filter phase: decides for each request whether it is a tunnel, forward-proxy
+ * traffic or a reverse route, authenticates forward users, answers what cannot be relayed, and
+ * hands the rest to an {@link Exchange} (or an {@link UpgradeExchange} for WebSocket).
  */
 public final class ProxyHandler implements Handler<HttpServerRequest> {
 
@@ -27,6 +27,7 @@ public final class ProxyHandler implements Handler<HttpServerRequest> {
   private static final MultiMap NO_HEADERS = MultiMap.caseInsensitiveMultiMap();
   /** The {@code route} label of requests the proxy answered without a route. */
   public static final String UNROUTED = "none";
+  static final String FORWARD = "forward";
 
   private final Supplier<ActiveConfig> config;
   private final RelayContext relay;
@@ -42,7 +43,14 @@ public final class ProxyHandler implements Handler<HttpServerRequest> {
     ProxyConfig.Forward forward = active.config().forward();
     String uri = request.uri();
     if (request.method() == HttpMethod.CONNECT) {
-      reject(request, forward.enabled() ? 501 : 405, "CONNECT tunnels are not served here");
+      if (!forward.enabled()) {
+        reject(request, 405, "CONNECT while the forward proxy is off");
+        return;
+      }
+      String user = authenticate(request, active);
+      if (user != null) {
+        ConnectTunnel.open(relay, active, request, user);
+      }
       return;
     }
     if (AbsoluteTarget.isAbsolute(uri)) {
@@ -52,7 +60,10 @@ public final class ProxyHandler implements Handler<HttpServerRequest> {
         return;
       }
       if (forward.enabled()) {
-        forward(request, active, at);
+        String user = authenticate(request, active);
+        if (user != null) {
+          forward(request, active, at, user);
+        }
         return;
       }
       reverse(request, active, at.host(), at.pathAndQuery());
@@ -71,36 +82,75 @@ public final class ProxyHandler implements Handler<HttpServerRequest> {
       reject(request, 404, "no route for host " + host);
       return;
     }
-    new Exchange(relay, request, new Target(route.origin(), route.upstreamUri(pathAndQuery), route.hostHeader(),
-        route.timeoutMillis(), route.readTimeoutMillis(), route.headers(), route.location(), false, "-")).start();
+    relay(request, new Target(route.origin(), route.upstreamUri(pathAndQuery), route.hostHeader(),
+        route.timeoutMillis(), route.readTimeoutMillis(), route.headers(), route.location(), false, "-"));
   }
 
-  private void forward(HttpServerRequest request, ActiveConfig active, AbsoluteTarget at) {
-    String user = "-";
-    if (active.auth().required()) {
-      user = active.auth().authenticate(request.getHeader("Proxy-Authorization"));
-      if (user == null) {
-        request.response().putHeader("Proxy-Authenticate", "Basic realm=\"proxy\"");
-        reject(request, 407, "proxy authentication missing or wrong");
-        return;
-      }
-    }
+  /**
+   * Plain http goes to the parent proxy in absolute form over a pooled connection to the parent;
+   * https goes through the parent with CONNECT, one pooled tunnel per origin.
+   */
+  private void forward(HttpServerRequest request, ActiveConfig active, AbsoluteTarget at, String user) {
     String partition = null;
     if (active.config().pool().reuse() == PoolSettings.Reuse.PER_CLIENT) {
       SocketAddress remote = request.remoteAddress();
       partition = user + "@" + (remote == null ? "" : remote.hostAddress());
     }
     boolean tls = at.scheme().equals("https");
-    OriginKey origin = new OriginKey(at.scheme(), at.host(), at.port(), tls ? at.host() : null, partition);
-    new Exchange(relay, request, new Target(origin, at.pathAndQuery(), origin.hostHeader(),
-        FORWARD_TIMEOUT_MILLIS, FORWARD_READ_TIMEOUT_MILLIS, NO_HEADERS, "forward", true, user)).start();
+    OriginKey.Parent parent = active.parent();
+    OriginKey origin = new OriginKey(at.scheme(), at.host(), at.port(), tls ? at.host() : null, partition,
+        tls ? parent : null);
+    Target target;
+    if (parent != null && !tls) {
+      OriginKey viaParent = new OriginKey("http", parent.host(), parent.port(), null, partition);
+      target = new Target(viaParent, "http://" + origin.hostHeader() + at.pathAndQuery(), origin.hostHeader(),
+          FORWARD_TIMEOUT_MILLIS, FORWARD_READ_TIMEOUT_MILLIS, active.parentHeaders(), FORWARD, true, user);
+    } else {
+      target = new Target(origin, at.pathAndQuery(), origin.hostHeader(),
+          FORWARD_TIMEOUT_MILLIS, FORWARD_READ_TIMEOUT_MILLIS, NO_HEADERS, FORWARD, true, user);
+    }
+    relay(request, target);
+  }
+
+  private void relay(HttpServerRequest request, Target target) {
+    if (UpstreamHeaders.isWebSocketUpgrade(request)) {
+      new UpgradeExchange(relay, request, target).start();
+    } else {
+      new Exchange(relay, request, target).start();
+    }
+  }
+
+  /**
+   * The forward user, "-" when no authentication is configured, or null after answering: 407 with
+   * a Basic challenge, or with {@code never-ask-for-auth} a 404 that does not reveal a proxy.
+   */
+  private String authenticate(HttpServerRequest request, ActiveConfig active) {
+    if (!active.auth().required()) {
+      return "-";
+    }
+    String user = active.auth().authenticate(request.getHeader("Proxy-Authorization"));
+    if (user != null) {
+      return user;
+    }
+    String route = request.method() == HttpMethod.CONNECT ? ConnectTunnel.ROUTE : FORWARD;
+    if (active.config().forward().neverAskForAuth()) {
+      reject(request, 404, route, "proxy authentication missing or wrong (not asked for)");
+    } else {
+      request.response().putHeader("Proxy-Authenticate", "Basic realm=\"proxy\"");
+      reject(request, 407, route, "proxy authentication missing or wrong");
+    }
+    return null;
   }
 
   private void reject(HttpServerRequest request, int status, String why) {
+    reject(request, status, UNROUTED, why);
+  }
+
+  private void reject(HttpServerRequest request, int status, String route, String why) {
     LOG.log(System.Logger.Level.INFO, "{0} {1} from {2} -> {3}: {4}", request.method(), request.uri(),
         request.remoteAddress(), status, why);
     ErrorResponses.send(request, status);
-    relay.rejected(request, status);
+    relay.answered(route, request, status);
   }
 
   /** The host part of a {@code Host} header, without port or IPv6 brackets; null when absent. */

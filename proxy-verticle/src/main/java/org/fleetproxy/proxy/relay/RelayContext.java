@@ -2,13 +2,17 @@ package org.fleetproxy.proxy.relay;
 
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.net.NetClient;
 import org.fleetproxy.pool.LoopPool;
 
-/** What an exchange needs from the proxy instance that runs it. */
+/** What the data path needs from the proxy instance that runs it: all of it on one event loop. */
 public interface RelayContext {
 
   /** This event loop's partition of the upstream pool. */
   LoopPool pool();
+
+  /** The client for tunnel connections (CONNECT). */
+  NetClient netClient();
 
   /** This event loop's watch over upstream deadlines. */
   TimeoutSweep timeouts();
@@ -16,9 +20,12 @@ public interface RelayContext {
   /** Whether forward-proxy requests leave without any proxy headers. */
   boolean elite();
 
-  /** The logging phase: called once per exchange, however it ended. */
+  /** The logging phase of a relayed exchange: called once, however it ended. */
   void completed(Target target, HttpServerRequest request, HttpServerResponse response, int status, long nanos);
 
-  /** The logging phase for a request the proxy answered itself without an upstream. */
-  void rejected(HttpServerRequest request, int status);
+  /** The logging phase of a request the proxy answered itself (a rejection, a tunnel's 200). */
+  void answered(String routeLabel, HttpServerRequest request, int status);
+
+  /** Bytes that crossed a tunnel: "in" from the client, "out" to it. */
+  void traffic(String direction, String target, String user, long bytes);
 }

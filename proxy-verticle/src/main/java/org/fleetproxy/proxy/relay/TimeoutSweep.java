@@ -14,11 +14,20 @@ import java.util.Set;
  */
 public final class TimeoutSweep {
 
+  /** Something with an upstream deadline. */
+  interface Watched {
+    /** Whether the deadline passed, at {@code now} on the sweep's clock. */
+    boolean expired(long now);
+
+    /** Called once the deadline passed; the watched object is no longer watched. */
+    void timedOut();
+  }
+
   /** Granularity of every upstream timeout. */
   static final long TICK_MILLIS = 100;
 
   private final Vertx vertx;
-  private final Set<Exchange> active = new HashSet<>();
+  private final Set<Watched> active = new HashSet<>();
   private final long timer;
   private long now = System.currentTimeMillis();
 
@@ -32,18 +41,18 @@ public final class TimeoutSweep {
     return now;
   }
 
-  void watch(Exchange e) {
+  void watch(Watched e) {
     active.add(e);
   }
 
-  void forget(Exchange e) {
+  void forget(Watched e) {
     active.remove(e);
   }
 
   private void tick() {
     now = System.currentTimeMillis();
-    List<Exchange> expired = null;
-    for (Exchange e : active) {
+    List<Watched> expired = null;
+    for (Watched e : active) {
       if (e.expired(now)) {
         if (expired == null) {
           expired = new ArrayList<>();
@@ -52,7 +61,10 @@ public final class TimeoutSweep {
       }
     }
     if (expired != null) {
-      expired.forEach(Exchange::timedOut);
+      for (Watched e : expired) {
+        active.remove(e);
+        e.timedOut();
+      }
     }
   }
 

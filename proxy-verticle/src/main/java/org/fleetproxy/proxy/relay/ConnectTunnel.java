@@ -1,0 +1,74 @@
+package org.fleetproxy.proxy.relay;
+
+import io.netty.channel.ConnectTimeoutException;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.net.ConnectOptions;
+import io.vertx.core.net.NetSocket;
+import io.vertx.core.net.ProxyOptions;
+import io.vertx.core.net.ProxyType;
+import org.fleetproxy.pool.OriginKey;
+import org.fleetproxy.proxy.ActiveConfig;
+
+import java.time.Duration;
+
+/**
+ * A {@code CONNECT host:port} tunnel: the upstream TCP connection (direct, or through the parent
+ * proxy's own CONNECT), then {@code 200} to the client and a byte splice until both sides are done.
+ */
+final class ConnectTunnel {
+
+  static final String ROUTE = "connect";
+  private static final System.Logger LOG = System.getLogger(ConnectTunnel.class.getName());
+
+  private ConnectTunnel() {
+  }
+
+  static void open(RelayContext relay, ActiveConfig active, HttpServerRequest request, String user) {
+    HostPort target = HostPort.parse(request.uri());
+    if (target == null) {
+      reject(relay, request, 400, "CONNECT target is not host:port");
+      return;
+    }
+    if (!active.config().forward().connectPorts().contains(target.port())) {
+      reject(relay, request, 403, "CONNECT to port " + target.port() + " is not allowed (forward.connect-ports)");
+      return;
+    }
+    request.pause();
+    long timeout = active.config().pool().connectTimeoutMillis();
+    ConnectOptions options = new ConnectOptions().setHost(target.host()).setPort(target.port())
+        .setTimeout((int) Math.min(Integer.MAX_VALUE, timeout));
+    OriginKey.Parent parent = active.parent();
+    if (parent != null) {
+      options.setProxyOptions(new ProxyOptions().setType(ProxyType.HTTP).setHost(parent.host()).setPort(parent.port())
+          .setUsername(parent.user()).setPassword(parent.password()).setConnectTimeout(Duration.ofMillis(timeout)));
+    }
+    String label = target.authority();
+    long start = System.nanoTime();
+    relay.netClient().connect(options).onComplete(ar -> {
+      if (ar.failed()) {
+        boolean timedOut = ar.cause() instanceof ConnectTimeoutException
+            || System.nanoTime() - start >= timeout * 1_000_000L;
+        reject(relay, request, timedOut ? 504 : 502, "CONNECT " + label + " failed: " + ar.cause().getMessage());
+        return;
+      }
+      NetSocket upstream = ar.result();
+      request.toNetSocket().onComplete(cs -> {
+        if (cs.failed()) {
+          upstream.close();
+          return;
+        }
+        relay.answered(ROUTE, request, 200);
+        Tunnel.splice(cs.result(), upstream,
+            n -> relay.traffic("in", label, user, n),
+            n -> relay.traffic("out", label, user, n));
+      });
+    });
+  }
+
+  private static void reject(RelayContext relay, HttpServerRequest request, int status, String why) {
+    LOG.log(System.Logger.Level.INFO, "CONNECT {0} from {1} -> {2}: {3}", request.uri(), request.remoteAddress(),
+        status, why);
+    ErrorResponses.send(request, status);
+    relay.answered(ROUTE, request, status);
+  }
+}

@@ -1,0 +1,147 @@
+package org.fleetproxy.proxy.relay;
+
+import io.vertx.core.AsyncResult;
+import io.vertx.core.http.HttpClientRequest;
+import io.vertx.core.http.HttpClientResponse;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.http.RequestOptions;
+import io.vertx.core.net.NetSocket;
+import org.fleetproxy.pool.PooledConnection;
+
+/**
+ * A WebSocket upgrade: the handshake is relayed, and once the upstream answers {@code 101} both
+ * connections become a byte tunnel that carries the frames until either side closes. The upgraded
+ * upstream connection leaves the pool for good. Any other answer is relayed as a plain response.
+ */
+final class UpgradeExchange implements TimeoutSweep.Watched {
+
+  private static final System.Logger LOG = System.getLogger(UpgradeExchange.class.getName());
+
+  private final RelayContext relay;
+  private final HttpServerRequest request;
+  private final HttpServerResponse response;
+  private final Target target;
+  private final long startNanos = System.nanoTime();
+  private PooledConnection lease;
+  private HttpClientRequest upstreamRequest;
+  private long sentAt;
+  private boolean done;
+
+  UpgradeExchange(RelayContext relay, HttpServerRequest request, Target target) {
+    this.relay = relay;
+    this.request = request;
+    this.response = request.response();
+    this.target = target;
+  }
+
+  void start() {
+    request.pause();
+    relay.pool().acquire(target.origin()).onComplete(this::leased);
+  }
+
+  private void leased(AsyncResult<PooledConnection> ar) {
+    if (ar.failed()) {
+      fail(502, "connect to " + target.origin() + " failed: " + ar.cause().getMessage());
+      return;
+    }
+    lease = ar.result();
+    lease.connection().request(new RequestOptions().setMethod(request.method()).setURI(target.uri()))
+        .onComplete(r -> {
+          if (r.failed()) {
+            lease.discard();
+            fail(502, "upstream " + target.origin() + " failed: " + r.cause().getMessage());
+            return;
+          }
+          upstreamRequest = r.result();
+          UpstreamHeaders.write(request, target, relay.elite(), upstreamRequest.headers(), true);
+          sentAt = relay.timeouts().now();
+          relay.timeouts().watch(this);
+          upstreamRequest.connect().onComplete(this::answered);
+        });
+  }
+
+  private void answered(AsyncResult<HttpClientResponse> ar) {
+    relay.timeouts().forget(this);
+    if (done) {
+      return;
+    }
+    if (ar.failed()) {
+      lease.discard();
+      fail(502, "upstream " + target.origin() + " failed before responding: " + ar.cause().getMessage());
+      return;
+    }
+    HttpClientResponse up = ar.result();
+    response.setStatusCode(up.statusCode());
+    response.setStatusMessage(up.statusMessage());
+    HopByHop.copy(up.headers(), response.headers());
+    if (up.statusCode() != 101) {
+      refused(up);
+      return;
+    }
+    response.headers().set("Connection", "Upgrade");
+    String protocol = up.getHeader("Upgrade");
+    if (protocol != null) {
+      response.headers().set("Upgrade", protocol);
+    }
+    NetSocket upstream = up.netSocket();
+    lease.detach();
+    request.toNetSocket().onComplete(cs -> {
+      if (cs.failed()) {
+        upstream.close();
+        finish(499);
+        return;
+      }
+      finish(101);
+      String label = target.origin().authority();
+      Tunnel.splice(cs.result(), upstream,
+          n -> relay.traffic("in", label, target.user(), n),
+          n -> relay.traffic("out", label, target.user(), n));
+    });
+  }
+
+  /** The upstream declined the upgrade: its answer goes to the client as an ordinary response. */
+  private void refused(HttpClientResponse up) {
+    request.resume();
+    if (!up.headers().contains("Content-Length")) {
+      response.setChunked(true);
+    }
+    BodyPump.start(up, response, () -> { }, v -> {
+      response.end();
+      lease.discard();
+      finish(up.statusCode());
+    }, t -> {
+      lease.discard();
+      response.reset();
+      finish(up.statusCode());
+    });
+  }
+
+  @Override
+  public boolean expired(long now) {
+    return now - sentAt > target.timeoutMillis();
+  }
+
+  @Override
+  public void timedOut() {
+    fail(504, "no upgrade answer from " + target.origin() + " within " + target.timeoutMillis() + " ms");
+    upstreamRequest.reset();
+    lease.discard();
+  }
+
+  private void fail(int status, String why) {
+    if (done) {
+      return;
+    }
+    LOG.log(System.Logger.Level.WARNING, "{0} {1} (upgrade) -> {2}: {3}", request.method(), request.uri(), status, why);
+    ErrorResponses.send(request, status);
+    finish(status);
+  }
+
+  private void finish(int status) {
+    if (!done) {
+      done = true;
+      relay.completed(target, request, response, status, System.nanoTime() - startNanos);
+    }
+  }
+}

@@ -1,0 +1,48 @@
+package org.fleetproxy.proxy.relay;
+
+import io.vertx.core.MultiMap;
+import io.vertx.core.http.HttpServerRequest;
+import org.fleetproxy.pool.KeepAlivePolicy;
+
+import java.util.Map;
+
+/** The upstream request filter: the headers an upstream request carries, built from the client's. */
+final class UpstreamHeaders {
+
+  private UpstreamHeaders() {
+  }
+
+  /**
+   * Fills {@code upstream} from the client request: end-to-end headers in the client's case,
+   * {@code Host}, the forwarding headers unless this is elite forward traffic, then the target's
+   * own headers. An upgrade keeps {@code Upgrade} and says {@code Connection: Upgrade}.
+   */
+  static void write(HttpServerRequest request, Target target, boolean elite, MultiMap upstream, boolean upgrade) {
+    HopByHop.copy(request.headers(), upstream);
+    upstream.set("Host", target.hostHeader());
+    if (upgrade) {
+      upstream.set("Connection", "Upgrade");
+      upstream.set("Upgrade", request.getHeader("Upgrade"));
+    }
+    if (!target.forward() || !elite) {
+      ForwardedHeaders.add(request, upstream);
+    }
+    for (Map.Entry<String, String> h : target.extraHeaders()) {
+      upstream.set(h.getKey(), h.getValue());
+    }
+  }
+
+  /** Whether the client asks to switch to WebSocket: {@code Upgrade: websocket} and {@code Connection: upgrade}. */
+  static boolean isWebSocketUpgrade(HttpServerRequest request) {
+    String upgrade = request.getHeader("Upgrade");
+    if (upgrade == null || !upgrade.trim().equalsIgnoreCase("websocket")) {
+      return false;
+    }
+    for (String c : request.headers().getAll("Connection")) {
+      if (KeepAlivePolicy.hasToken(c, "upgrade")) {
+        return true;
+      }
+    }
+    return false;
+  }
+}
