@@ -1,5 +1,6 @@
 package org.fleetproxy.proxy;
 
+import org.fleetproxy.proxy.support.Ports;
 import org.fleetproxy.proxy.support.ProxyTestBase;
 import org.fleetproxy.proxy.support.RawClient;
 import org.fleetproxy.proxy.support.RawResponse;
@@ -7,9 +8,16 @@ import org.fleetproxy.proxy.support.TestUpstream;
 import org.junit.jupiter.api.Test;
 
 import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.logging.Handler;
+import java.util.logging.LogRecord;
+import java.util.logging.Logger;
+import java.util.logging.SimpleFormatter;
 import java.util.Base64;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -101,6 +109,81 @@ class ForwardProxyTest extends ProxyTestBase {
       RawResponse r = raw.send("GET http://user@127.0.0.1:1/ HTTP/1.1\r\nHost: x\r\n\r\n").read();
       assertEquals(400, r.status());
       assertTrue(r.bodyText().startsWith("400"));
+    }
+  }
+
+  @Test
+  void neverAskForAuthAnswersLikeAPlainWebServer() throws Exception {
+    TestUpstream up = upstream(r -> r.response().end("origin"));
+    startProxy("forward: { enabled: true, users: [\"alice:s3cret\"], never-ask-for-auth: true, connect-ports: ["
+        + up.port() + "] }\n");
+    try (RawClient raw = new RawClient(proxyPort)) {
+      RawResponse r = raw.send("GET http://127.0.0.1:" + up.port() + "/ HTTP/1.1\r\nHost: x\r\n"
+          + "Proxy-Authorization: " + basic("alice:guess") + "\r\n\r\n").read();
+      assertEquals(404, r.status());
+      assertNull(r.header("Proxy-Authenticate"));
+      assertNull(r.header("Via"));
+    }
+    try (RawClient raw = new RawClient(proxyPort)) {
+      RawResponse r = raw.send("CONNECT 127.0.0.1:" + up.port() + " HTTP/1.1\r\nHost: x\r\n\r\n").read();
+      assertEquals(404, r.status());
+      assertNull(r.header("Proxy-Authenticate"));
+    }
+    assertEquals(0, up.connections.get());
+  }
+
+  @Test
+  void nonEliteForwardingAddsViaAndForwardedFor() throws Exception {
+    TestUpstream up = upstream(r -> r.response().end("origin"));
+    startProxy("forward: { enabled: true, elite: false }\n");
+    try (RawClient raw = new RawClient(proxyPort)) {
+      raw.send("GET http://127.0.0.1:" + up.port() + "/ HTTP/1.1\r\nHost: x\r\n\r\n").read();
+    }
+    assertEquals("1.1 fleetproxy", up.last().headers().get("Via"));
+    assertEquals("127.0.0.1", up.last().headers().get("X-Forwarded-For"));
+  }
+
+  @Test
+  void credentialsNeverReachTheLog() throws Exception {
+    List<String> logged = new CopyOnWriteArrayList<>();
+    Handler capture = new Handler() {
+      @Override
+      public void publish(LogRecord record) {
+        logged.add(new SimpleFormatter().formatMessage(record));
+      }
+
+      @Override
+      public void flush() {
+      }
+
+      @Override
+      public void close() {
+      }
+    };
+    Logger root = Logger.getLogger("");
+    root.addHandler(capture);
+    try {
+      int dead = Ports.free();
+      startProxy("forward: { enabled: true, users: [\"alice:TopSecret1\"], connect-ports: [" + dead + "] }\n");
+      for (String pass : new String[] {"TopSecret1", "WrongSecret2"}) {
+        try (RawClient raw = new RawClient(proxyPort)) {
+          raw.send("GET http://127.0.0.1:" + dead + "/ HTTP/1.1\r\nHost: x\r\nProxy-Authorization: "
+              + basic("alice:" + pass) + "\r\n\r\n").read();
+        }
+        try (RawClient raw = new RawClient(proxyPort)) {
+          raw.send("CONNECT 127.0.0.1:" + dead + " HTTP/1.1\r\nHost: x\r\nProxy-Authorization: "
+              + basic("alice:" + pass) + "\r\n\r\n").read();
+        }
+      }
+      assertTrue(logged.size() >= 4, "expected the failures to be logged: " + logged);
+      for (String line : logged) {
+        for (String secret : new String[] {"TopSecret1", "WrongSecret2", basic("alice:TopSecret1").substring(6),
+            basic("alice:WrongSecret2").substring(6)}) {
+          assertFalse(line.contains(secret), "credential in log: " + line);
+        }
+      }
+    } finally {
+      root.removeHandler(capture);
     }
   }
 }

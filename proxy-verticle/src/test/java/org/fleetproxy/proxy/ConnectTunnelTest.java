@@ -1,0 +1,177 @@
+package org.fleetproxy.proxy;
+
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.http.RequestOptions;
+import io.vertx.core.net.ProxyOptions;
+import io.vertx.core.net.ProxyType;
+import io.vertx.core.net.SelfSignedCertificate;
+import org.fleetproxy.proxy.support.Ports;
+import org.fleetproxy.proxy.support.ProxyTestBase;
+import org.fleetproxy.proxy.support.RawClient;
+import org.fleetproxy.proxy.support.RawResponse;
+import org.fleetproxy.proxy.support.RawUpstream;
+import org.fleetproxy.proxy.support.TestUpstream;
+import org.junit.jupiter.api.Test;
+
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class ConnectTunnelTest extends ProxyTestBase {
+
+  private static String connect(int port) {
+    return "CONNECT 127.0.0.1:" + port + " HTTP/1.1\r\nHost: 127.0.0.1:" + port + "\r\n";
+  }
+
+  private static String auth(String userPass) {
+    return "Proxy-Authorization: Basic " + Base64.getEncoder().encodeToString(userPass.getBytes(StandardCharsets.UTF_8))
+        + "\r\n";
+  }
+
+  @Test
+  void tunnelCarriesAPlainHttpExchangeAndCountsItsBytes() throws Exception {
+    TestUpstream up = upstream(r -> r.response().end("through the tunnel"));
+    startProxy("forward: { enabled: true, users: [\"ann:pw\"], connect-ports: [" + up.port() + "] }\n");
+    try (RawClient raw = new RawClient(proxyPort)) {
+      RawResponse established = raw.send(connect(up.port()) + auth("ann:pw") + "\r\n").readHead();
+      assertEquals(200, established.status());
+      String get = "GET /t HTTP/1.1\r\nHost: origin\r\n\r\n";
+      RawResponse r = raw.send(get).read();
+      assertEquals("through the tunnel", r.bodyText());
+      assertEquals("/t", up.last().uri());
+    }
+    String target = "127.0.0.1:" + up.port();
+    String metrics = metricsContaining("proxy_traffic_bytes_total{direction=\"out\",target=\"" + target + "\",user=\"ann\"}");
+    assertTrue(metrics.contains("proxy_requests_total{code=\"200\",method=\"CONNECT\",route=\"connect\"} 1.0"), metrics);
+    assertTrue(metrics.contains("proxy_traffic_bytes_total{direction=\"in\",target=\"" + target + "\",user=\"ann\"} "
+        + "GET /t HTTP/1.1\r\nHost: origin\r\n\r\n".length() + ".0"), metrics);
+  }
+
+  @Test
+  void tlsHandshakeAndRequestThroughTheTunnel() throws Exception {
+    SelfSignedCertificate cert = SelfSignedCertificate.create();
+    HttpServer tls = vertx.createHttpServer(new HttpServerOptions().setSsl(true).setKeyCertOptions(cert.keyCertOptions()))
+        .requestHandler(r -> r.response().end("secure " + r.isSSL()));
+    tls.listen(0, "127.0.0.1").await(10, TimeUnit.SECONDS);
+    closeLater(() -> tls.close().await(10, TimeUnit.SECONDS));
+    startProxy("forward: { enabled: true, connect-ports: [" + tls.actualPort() + "] }\n");
+    HttpClient client = vertx.createHttpClient(new HttpClientOptions().setSsl(true).setTrustAll(true).setVerifyHost(false)
+        .setProxyOptions(new ProxyOptions().setType(ProxyType.HTTP).setHost("127.0.0.1").setPort(proxyPort)));
+    String body = client.request(new RequestOptions().setHost("127.0.0.1").setPort(tls.actualPort()).setURI("/"))
+        .compose(req -> req.send()).compose(resp -> resp.body()).await(20, TimeUnit.SECONDS).toString();
+    assertEquals("secure true", body);
+    client.close();
+  }
+
+  @Test
+  void halfCloseLetsTheAnswerComeBackAfterTheClientStopsSending() throws Exception {
+    RawUpstream up = closeLater(new RawUpstream((s, u) -> {
+      byte[] all = s.getInputStream().readAllBytes();
+      s.getOutputStream().write(("got " + all.length + " bytes").getBytes(StandardCharsets.ISO_8859_1));
+      s.getOutputStream().flush();
+    }));
+    startProxy("forward: { enabled: true, connect-ports: [" + up.port() + "] }\n");
+    try (Socket s = new Socket(InetAddress.getLoopbackAddress(), proxyPort)) {
+      s.setSoTimeout(10_000);
+      OutputStream out = s.getOutputStream();
+      InputStream in = s.getInputStream();
+      out.write((connect(up.port()) + "\r\n").getBytes(StandardCharsets.ISO_8859_1));
+      assertEquals(200, RawResponse.read(in, true).status());
+      out.write(new byte[12345]);
+      out.flush();
+      s.shutdownOutput();
+      assertEquals("got 12345 bytes", new String(in.readAllBytes(), StandardCharsets.ISO_8859_1));
+    }
+  }
+
+  @Test
+  void portsOutsideConnectPortsAre403AndNothingIsContacted() throws Exception {
+    TestUpstream up = upstream(r -> r.response().end("no"));
+    startProxy("forward: { enabled: true }\n");
+    try (RawClient raw = new RawClient(proxyPort)) {
+      assertEquals(403, raw.send(connect(up.port()) + "\r\n").read().status());
+    }
+    assertEquals(0, up.connections.get());
+  }
+
+  @Test
+  void connectRefusedIs502AndMalformedTargetIs400() throws Exception {
+    int dead = Ports.free();
+    startProxy("forward: { enabled: true, connect-ports: [" + dead + "] }\n");
+    try (RawClient raw = new RawClient(proxyPort)) {
+      assertEquals(502, raw.send(connect(dead) + "\r\n").read().status());
+    }
+    try (RawClient raw = new RawClient(proxyPort)) {
+      assertEquals(400, raw.send("CONNECT /nohost HTTP/1.1\r\nHost: x\r\n\r\n").read().status());
+    }
+  }
+
+  @Test
+  void connectTimeoutIs504() throws Exception {
+    try (java.net.ServerSocket silent = new java.net.ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      java.util.List<Socket> fillers = new java.util.ArrayList<>();
+      try {
+        for (int i = 0; i < 8; i++) {
+          Socket f = new Socket();
+          try {
+            f.connect(new java.net.InetSocketAddress(InetAddress.getLoopbackAddress(), silent.getLocalPort()), 200);
+            fillers.add(f);
+          } catch (java.io.IOException queueFull) {
+            f.close();
+            break;
+          }
+        }
+        startProxy("pool: { connect-timeout: 700ms }\nforward: { enabled: true, connect-ports: ["
+            + silent.getLocalPort() + "] }\n");
+        try (RawClient raw = new RawClient(proxyPort)) {
+          long t0 = System.nanoTime();
+          assertEquals(504, raw.send(connect(silent.getLocalPort()) + "\r\n").read().status());
+          long ms = (System.nanoTime() - t0) / 1_000_000;
+          assertTrue(ms >= 600 && ms < 5_000, "took " + ms + " ms");
+        }
+      } finally {
+        for (Socket f : fillers) {
+          f.close();
+        }
+      }
+    }
+  }
+
+  @Test
+  void tunnelsNeedCredentialsWhenUsersAreConfigured() throws Exception {
+    TestUpstream up = upstream(r -> r.response().end("x"));
+    startProxy("forward: { enabled: true, users: [\"ann:pw\"], connect-ports: [" + up.port() + "] }\n");
+    try (RawClient raw = new RawClient(proxyPort)) {
+      RawResponse r = raw.send(connect(up.port()) + "\r\n").read();
+      assertEquals(407, r.status());
+      assertEquals("Basic realm=\"proxy\"", r.header("Proxy-Authenticate"));
+    }
+    try (RawClient raw = new RawClient(proxyPort)) {
+      assertEquals(407, raw.send(connect(up.port()) + auth("ann:nope") + "\r\n").read().status());
+    }
+    assertEquals(0, up.connections.get());
+  }
+
+  private String metricsContaining(String text) throws Exception {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+    String body = "";
+    while (System.nanoTime() < deadline) {
+      body = send(new RequestOptions().setHost("127.0.0.1").setPort(adminPort).setURI("/metrics"), null).body().toString();
+      if (body.contains(text)) {
+        return body;
+      }
+      Thread.sleep(100);
+    }
+    throw new AssertionError("no '" + text + "' in:\n" + body);
+  }
+}
