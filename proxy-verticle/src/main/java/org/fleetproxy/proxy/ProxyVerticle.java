@@ -14,7 +14,7 @@ import org.fleetproxy.metrics.MetricsVerticle;
 import org.fleetproxy.pool.LoopPool;
 import org.fleetproxy.pool.UpstreamPool;
 import org.fleetproxy.proxy.config.ProxyConfig;
-import org.fleetproxy.proxy.relay.ClientKeepAlive;
+import org.fleetproxy.proxy.relay.ClientPipeline;
 import org.fleetproxy.proxy.relay.ProxyHandler;
 import org.fleetproxy.proxy.relay.RelayContext;
 import org.fleetproxy.proxy.relay.Target;
@@ -61,7 +61,7 @@ public final class ProxyVerticle extends VerticleBase implements RelayContext {
         .setIdleTimeout((int) Math.min(Integer.MAX_VALUE, s.idleTimeoutMillis()))
         .setIdleTimeoutUnit(TimeUnit.MILLISECONDS)
         .setTcpNoDelay(true));
-    server.connectionHandler(c -> ClientKeepAlive.install(c, s.idleTimeoutMillis()));
+    server.connectionHandler(c -> ClientPipeline.install(c, s.idleTimeoutMillis()));
     server.requestHandler(new ProxyHandler(config::get, this));
     return server.listen(s.port(), s.host());
   }

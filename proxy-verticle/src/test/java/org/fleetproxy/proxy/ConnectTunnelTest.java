@@ -44,7 +44,7 @@ class ConnectTunnelTest extends ProxyTestBase {
     startProxy("forward: { enabled: true, users: [\"ann:pw\"], connect-ports: [" + up.port() + "] }\n");
     try (RawClient raw = new RawClient(proxyPort)) {
       RawResponse established = raw.send(connect(up.port()) + auth("ann:pw") + "\r\n").readHead();
-      assertEquals(200, established.status());
+      assertEquals("HTTP/1.1 200 Connection established", established.statusLine());
       String get = "GET /t HTTP/1.1\r\nHost: origin\r\n\r\n";
       RawResponse r = raw.send(get).read();
       assertEquals("through the tunnel", r.bodyText());

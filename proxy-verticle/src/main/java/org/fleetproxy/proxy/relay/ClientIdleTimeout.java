@@ -17,14 +17,14 @@ import java.util.concurrent.TimeUnit;
  * being answered, however long the upstream takes: only a connection with no request in flight
  * counts as idle.
  */
-public final class ClientIdleTimeout extends ChannelDuplexHandler {
+final class ClientIdleTimeout extends ChannelDuplexHandler {
 
   private final long idleNanos;
   private int inFlight;
   private long lastActivity = System.nanoTime();
   private ScheduledFuture<?> check;
 
-  public ClientIdleTimeout(long idleMillis) {
+  ClientIdleTimeout(long idleMillis) {
     this.idleNanos = TimeUnit.MILLISECONDS.toNanos(idleMillis);
   }
 

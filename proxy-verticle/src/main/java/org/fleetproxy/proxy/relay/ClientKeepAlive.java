@@ -2,14 +2,11 @@ package org.fleetproxy.proxy.relay;
 
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
-import io.netty.channel.ChannelPipeline;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpRequest;
-import io.vertx.core.http.HttpConnection;
 import io.vertx.core.http.HttpVersion;
-import io.vertx.core.net.impl.VertxConnection;
 import org.fleetproxy.pool.KeepAlivePolicy;
 
 import java.util.List;
@@ -20,25 +17,7 @@ import java.util.List;
  * token lists ({@code Connection: foo, close}) nor {@code Proxy-Connection}, so this sits in front
  * of it and adds the one {@code Connection} token it understands when the two would disagree.
  */
-public final class ClientKeepAlive extends ChannelInboundHandlerAdapter {
-
-  /**
-   * Installs this handler and the idle timeout on a new HTTP/1.x client connection, between the
-   * HTTP codec and the server; other protocols are left alone. The server's own idle timer, which
-   * guards the connection until its first request arrives, is replaced by {@link ClientIdleTimeout}.
-   */
-  public static void install(HttpConnection connection, long idleTimeoutMillis) {
-    if (connection instanceof VertxConnection vc) {
-      ChannelPipeline pipeline = vc.channelHandlerContext().pipeline();
-      if (pipeline.get("httpDecoder") != null && pipeline.get("handler") != null) {
-        pipeline.addBefore("handler", "fleetproxy-keep-alive", new ClientKeepAlive());
-        if (pipeline.get("idle") != null) {
-          pipeline.remove("idle");
-        }
-        pipeline.addBefore("handler", "fleetproxy-idle", new ClientIdleTimeout(idleTimeoutMillis));
-      }
-    }
-  }
+final class ClientKeepAlive extends ChannelInboundHandlerAdapter {
 
   @Override
   public void channelRead(ChannelHandlerContext ctx, Object msg) {

@@ -59,11 +59,7 @@ final class Tunnel {
   private static void install(Channel ch, Side side) {
     ch.config().setOption(ChannelOption.ALLOW_HALF_CLOSURE, true);
     ChannelPipeline p = ch.pipeline();
-    for (String h : new String[] {"fleetproxy-keep-alive", "fleetproxy-idle", "idle"}) {
-      if (p.get(h) != null) {
-        p.remove(h);
-      }
-    }
+    ClientPipeline.uninstall(p);
     if (p.get("handler") != null) {
       p.addBefore("handler", NAME, side);
     } else {
