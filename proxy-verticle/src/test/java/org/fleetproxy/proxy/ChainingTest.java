@@ -34,12 +34,13 @@ class ChainingTest extends ProxyTestBase {
   private int parentPort;
   private int parentAdminPort;
   private HttpServer tls;
+  private SelfSignedCertificate certificate;
   private final AtomicInteger tlsRequests = new AtomicInteger();
 
   @BeforeEach
   void startParentAndTlsOrigin() throws Exception {
-    tls = vertx.createHttpServer(new HttpServerOptions().setSsl(true)
-        .setKeyCertOptions(SelfSignedCertificate.create().keyCertOptions()));
+    certificate = SelfSignedCertificate.create();
+    tls = vertx.createHttpServer(new HttpServerOptions().setSsl(true).setKeyCertOptions(certificate.keyCertOptions()));
     tls.requestHandler(r -> {
       tlsRequests.incrementAndGet();
       r.response().end("secret " + r.uri());
@@ -59,7 +60,12 @@ class ChainingTest extends ProxyTestBase {
       parent.stop().await(20, TimeUnit.SECONDS);
       parent = null;
     }
-    tls.close().await(10, TimeUnit.SECONDS);
+    if (tls != null) {
+      tls.close().await(10, TimeUnit.SECONDS);
+    }
+    if (certificate != null) {
+      certificate.delete();
+    }
   }
 
   private void startChild(String credentials) throws Exception {

@@ -105,7 +105,7 @@ class WebSocketTest extends ProxyTestBase {
       return s;
     }));
     assertEquals("/chat", up.paths.poll(5, TimeUnit.SECONDS));
-    assertEquals(GREETING, received.poll(5, TimeUnit.SECONDS));
+    assertEquals(GREETING, received.poll(5, TimeUnit.SECONDS), "no frame crossed the proxy after the 101");
     await(ws.writeTextMessage("ping-1"));
     assertEquals("ping-1", received.poll(5, TimeUnit.SECONDS));
     await(ws.writeTextMessage("ping-2 " + "x".repeat(300)));

@@ -94,7 +94,7 @@ final class UpgradeExchange implements TimeoutSweep.Watched {
       }
       finish(101);
       String label = target.origin().authority();
-      Tunnel.splice(cs.result(), upstream,
+      SocketBridge.join(cs.result(), upstream,
           n -> relay.traffic("in", label, target.user(), n),
           n -> relay.traffic("out", label, target.user(), n));
     });

@@ -1,0 +1,41 @@
+package org.fleetproxy.proxy.relay;
+
+import io.vertx.core.net.NetSocket;
+
+import java.util.function.LongConsumer;
+
+/**
+ * Joins two sockets at the Vert.x level, for an upgraded HTTP connection whose upstream side is
+ * only reachable as the client's {@code NetSocket} view of its stream. Bytes flow both ways with
+ * back-pressure; when either side ends or fails, both are closed (WebSocket has its own closing
+ * handshake, so no half-close is needed here).
+ */
+final class SocketBridge {
+
+  private SocketBridge() {
+  }
+
+  static void join(NetSocket client, NetSocket upstream, LongConsumer up, LongConsumer down) {
+    Runnable closeBoth = () -> {
+      client.close();
+      upstream.close();
+    };
+    pump(client, upstream, up, closeBoth);
+    pump(upstream, client, down, closeBoth);
+  }
+
+  private static void pump(NetSocket from, NetSocket to, LongConsumer count, Runnable closeBoth) {
+    from.endHandler(v -> closeBoth.run());
+    from.closeHandler(v -> closeBoth.run());
+    from.exceptionHandler(t -> closeBoth.run());
+    to.drainHandler(v -> from.resume());
+    from.handler(buf -> {
+      count.accept(buf.length());
+      to.write(buf);
+      if (to.writeQueueFull()) {
+        from.pause();
+      }
+    });
+    from.resume();
+  }
+}
