@@ -45,10 +45,17 @@ final class Tunnel {
     us.other = cs;
     client.resume();
     upstream.resume();
-    c.closeFuture().addListener(f -> u.close());
-    u.closeFuture().addListener(f -> c.close());
+    c.closeFuture().addListener(f -> closeAfterPending(u));
+    u.closeFuture().addListener(f -> closeAfterPending(c));
     install(c, cs);
     install(u, us);
+  }
+
+  /** Closes {@code ch} once what was already written to it has gone out. */
+  private static void closeAfterPending(Channel ch) {
+    if (ch.isActive()) {
+      ch.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
+    }
   }
 
   private static void forward(Buffer b, Channel to, LongConsumer count) {
@@ -113,12 +120,12 @@ final class Tunnel {
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
       if (evt instanceof ChannelInputShutdownEvent) {
         inputDone = true;
-        if (peer instanceof DuplexChannel d && peer.isActive()) {
-          d.shutdownOutput();
-        }
         if (other.inputDone) {
-          ctx.close();
-          peer.close();
+          closeAfterPending(peer);
+          closeAfterPending(self);
+        } else if (peer instanceof DuplexChannel d && peer.isActive()) {
+          // the end of this direction follows the bytes still queued for the peer
+          peer.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(f -> d.shutdownOutput());
         }
         return;
       }
