@@ -78,6 +78,10 @@ public final class ConfigLoader {
     ProxyConfig.Admin admin = new ProxyConfig.Admin(host(a, "host", "127.0.0.1"), a.integer("port", 9090, 0, 65535));
     a.finish();
 
+    if (admin.port() != 0 && admin.port() == server.port() && sameInterface(admin.host(), server.host())) {
+      throw new ConfigException("admin.port: " + admin.port() + " is also server.port; the admin server needs a port of its own");
+    }
+
     ConfigNode f = root.node("forward");
     List<String> users = new ArrayList<>();
     for (Object u : f.list("users")) {
@@ -240,6 +244,10 @@ public final class ConfigLoader {
       throw new ConfigException(n.key(name) + ": must not be empty");
     }
     return h;
+  }
+
+  private static boolean sameInterface(String a, String b) {
+    return a.equals(b) || a.equals("0.0.0.0") || b.equals("0.0.0.0") || a.equals("::") || b.equals("::");
   }
 
   /**

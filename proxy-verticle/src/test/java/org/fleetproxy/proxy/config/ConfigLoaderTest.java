@@ -94,6 +94,14 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void adminAndIngressCannotShareAPort() {
+    ConfigException e = assertThrows(ConfigException.class, () -> parse(
+        "server: { port: 8080 }\nadmin: { port: 8080 }\n"));
+    assertTrue(e.getMessage().contains("admin.port"), e.getMessage());
+    assertEquals(8081, parse("server: { port: 8080 }\nadmin: { port: 8081 }\n").admin().port());
+  }
+
+  @Test
   void h2UpstreamsAreRefusedUntilSupported() {
     ConfigException e = assertThrows(ConfigException.class, () -> parse(
         "routes:\n  - location: /\n    upstream: { url: \"http://127.0.0.1:1/\", version: h2 }\n"));
