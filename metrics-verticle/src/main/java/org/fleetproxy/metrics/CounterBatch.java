@@ -20,10 +20,16 @@ public final class CounterBatch {
   }
 
   private final Map<RequestKey, long[]> requests = new HashMap<>();
+  private final Map<String, long[]> rejected = new HashMap<>();
   private final Map<TrafficKey, long[]> traffic = new HashMap<>();
 
   public void request(String route, String method, int code) {
     requests.computeIfAbsent(new RequestKey(route, method, code), k -> new long[1])[0]++;
+  }
+
+  /** Counts a request refused before it was relayed, by reason. */
+  public void rejected(String reason) {
+    rejected.computeIfAbsent(reason, k -> new long[1])[0]++;
   }
 
   /** Adds bytes that crossed the proxy; {@code direction} is "in" (from clients) or "out" (to them). */
@@ -34,19 +40,22 @@ public final class CounterBatch {
   }
 
   /**
-   * The accumulated deltas as {@code {"requests":[[route,method,code,n]...],"traffic":[[dir,target,user,bytes]...]}},
-   * or null when nothing happened; the batch is empty afterwards.
+   * The accumulated deltas as {@code {"requests":[[route,method,code,n]...],"traffic":[[dir,target,user,bytes]...],
+   * "rejected":[[reason,n]...]}}, or null when nothing happened; the batch is empty afterwards.
    */
   public JsonObject drain() {
-    if (requests.isEmpty() && traffic.isEmpty()) {
+    if (requests.isEmpty() && traffic.isEmpty() && rejected.isEmpty()) {
       return null;
     }
     JsonArray req = new JsonArray();
     requests.forEach((k, v) -> req.add(new JsonArray().add(k.route).add(k.method).add(k.code).add(v[0])));
     JsonArray tr = new JsonArray();
     traffic.forEach((k, v) -> tr.add(new JsonArray().add(k.direction).add(k.target).add(k.user).add(v[0])));
+    JsonArray rj = new JsonArray();
+    rejected.forEach((k, v) -> rj.add(new JsonArray().add(k).add(v[0])));
     requests.clear();
     traffic.clear();
-    return new JsonObject().put("requests", req).put("traffic", tr);
+    rejected.clear();
+    return new JsonObject().put("requests", req).put("traffic", tr).put("rejected", rj);
   }
 }

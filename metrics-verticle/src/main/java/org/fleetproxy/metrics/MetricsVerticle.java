@@ -30,6 +30,7 @@ public final class MetricsVerticle extends VerticleBase {
   static final String REQUESTS = "proxy.requests";
   static final String TRAFFIC = "proxy.traffic.bytes";
   static final String FOLDED = "proxy.label.values.folded";
+  static final String REJECTED = "proxy.rejected.requests";
 
   private final AdminOptions options;
   private final BooleanSupplier ready;
@@ -73,6 +74,7 @@ public final class MetricsVerticle extends VerticleBase {
           .tag("route", r.getString(0)).tag("method", r.getString(1)).tag("code", String.valueOf(r.getInteger(2)))
           .register(registry).increment(r.getLong(3));
     }
+    applyRejected(delta.getJsonArray("rejected", new JsonArray()));
     JsonArray tr = delta.getJsonArray("traffic");
     for (int i = 0; i < tr.size(); i++) {
       JsonArray t = tr.getJsonArray(i);
@@ -81,6 +83,13 @@ public final class MetricsVerticle extends VerticleBase {
           .tag("target", bounded(targets, "target", t.getString(1)))
           .tag("user", bounded(users, "user", t.getString(2)))
           .register(registry).increment(t.getLong(3));
+    }
+  }
+
+  private void applyRejected(JsonArray rejected) {
+    for (int i = 0; i < rejected.size(); i++) {
+      JsonArray r = rejected.getJsonArray(i);
+      Counter.builder(REJECTED).tag("reason", r.getString(0)).register(registry).increment(r.getLong(1));
     }
   }
 

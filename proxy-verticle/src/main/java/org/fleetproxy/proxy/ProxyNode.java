@@ -11,6 +11,7 @@ import org.fleetproxy.pool.UpstreamPool;
 import org.fleetproxy.proxy.config.ProxyConfig;
 
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
@@ -41,11 +42,12 @@ public final class ProxyNode {
     UpstreamPool pool = new UpstreamPool(vertx, config.pool());
     AtomicReference<ActiveConfig> active = new AtomicReference<>(ActiveConfig.of(config));
     AtomicBoolean ready = new AtomicBoolean();
+    AtomicInteger clientConnections = new AtomicInteger();
     AdminOptions admin = new AdminOptions(nodeId, config.admin().host(), config.admin().port(),
         config.metrics().maxTargets());
     return vertx.deployVerticle(new MetricsVerticle(admin, ready::get))
         .compose(id -> vertx.deployVerticle(new PoolVerticle(pool, nodeId)))
-        .compose(id -> vertx.deployVerticle(() -> new ProxyVerticle(pool, active),
+        .compose(id -> vertx.deployVerticle(() -> new ProxyVerticle(pool, active, clientConnections),
             new DeploymentOptions().setInstances(s.eventLoops())))
         .map(id -> {
           ready.set(true);

@@ -2,6 +2,10 @@ package org.fleetproxy.proxy;
 
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.TooLongHttpHeaderException;
+import io.netty.handler.codec.http.TooLongHttpLineException;
+import io.vertx.core.http.HttpConnection;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpServerRequest;
@@ -14,38 +18,44 @@ import org.fleetproxy.metrics.MetricsVerticle;
 import org.fleetproxy.pool.LoopPool;
 import org.fleetproxy.pool.UpstreamPool;
 import org.fleetproxy.proxy.config.ProxyConfig;
-import org.fleetproxy.proxy.relay.ClientPipeline;
+import org.fleetproxy.proxy.ingress.ClientPipeline;
+import org.fleetproxy.proxy.ingress.Limits;
+import org.fleetproxy.proxy.ingress.Rejection;
+import org.fleetproxy.proxy.ingress.RejectionSink;
 import org.fleetproxy.proxy.relay.ProxyHandler;
 import org.fleetproxy.proxy.relay.RelayContext;
 import org.fleetproxy.proxy.relay.Target;
 import org.fleetproxy.proxy.relay.TimeoutSweep;
 
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * Ingress and relay on one event loop: the HTTP server instance on the shared port, this loop's
  * pool partition, and this loop's counters, flushed as one delta message about once a second.
  */
-public final class ProxyVerticle extends VerticleBase implements RelayContext {
+public final class ProxyVerticle extends VerticleBase implements RelayContext, RejectionSink {
 
   static final long FLUSH_INTERVAL_MILLIS = 1_000;
-  /** Longest request line, in bytes, before the server answers 414. */
-  static final int MAX_REQUEST_LINE = 8 * 1024;
-  /** Largest request header block, in bytes, before the server answers 431. */
-  static final int MAX_HEADER_BLOCK = 32 * 1024;
 
   private final UpstreamPool pool;
   private final AtomicReference<ActiveConfig> config;
+  private final AtomicInteger clientConnections;
+  private final RateLimitedLog rejections = new RateLimitedLog(1_000);
   private final CounterBatch counters = new CounterBatch();
   private LoopPool partition;
   private TimeoutSweep timeouts;
   private NetClient netClient;
   private long flushTimer;
 
-  public ProxyVerticle(UpstreamPool pool, AtomicReference<ActiveConfig> config) {
+  /**
+   * @param clientConnections open client connections of the whole node, for {@code limits.max-connections}
+   */
+  public ProxyVerticle(UpstreamPool pool, AtomicReference<ActiveConfig> config, AtomicInteger clientConnections) {
     this.pool = pool;
     this.config = config;
+    this.clientConnections = clientConnections;
   }
 
   @Override
@@ -55,13 +65,18 @@ public final class ProxyVerticle extends VerticleBase implements RelayContext {
     netClient = vertx.createNetClient(new NetClientOptions().setTcpNoDelay(true));
     flushTimer = vertx.setPeriodic(FLUSH_INTERVAL_MILLIS, id -> flush());
     ProxyConfig.Server s = config.get().config().server();
+    Limits limits = config.get().config().limits();
     HttpServer server = vertx.createHttpServer(new HttpServerOptions()
-        .setMaxInitialLineLength(MAX_REQUEST_LINE)
-        .setMaxHeaderSize(MAX_HEADER_BLOCK)
+        .setMaxInitialLineLength(limits.maxRequestLine())
+        .setMaxHeaderSize(limits.maxHeaderSize())
+        // with cleartext HTTP/2 detection the server sets up HTTP/1 only after decoding the first
+        // request head, too late for the framing checks that must see every byte
+        .setHttp2ClearTextEnabled(false)
         .setIdleTimeout((int) Math.min(Integer.MAX_VALUE, s.idleTimeoutMillis()))
         .setIdleTimeoutUnit(TimeUnit.MILLISECONDS)
         .setTcpNoDelay(true));
-    server.connectionHandler(c -> ClientPipeline.install(c, s.idleTimeoutMillis()));
+    server.connectionHandler(c -> accept(c, limits, s.idleTimeoutMillis()));
+    server.invalidRequestHandler(this::invalid);
     server.requestHandler(new ProxyHandler(config::get, this));
     return server.listen(s.port(), s.host());
   }
@@ -73,6 +88,46 @@ public final class ProxyVerticle extends VerticleBase implements RelayContext {
     netClient.close();
     flush();
     return partition.close();
+  }
+
+  private void accept(HttpConnection connection, Limits limits, long idleTimeoutMillis) {
+    int open = clientConnections.incrementAndGet();
+    connection.closeHandler(v -> clientConnections.decrementAndGet());
+    if (limits.maxConnections() > 0 && open > limits.maxConnections()) {
+      rejected(new Rejection(503, "too-many-connections", "over " + limits.maxConnections() + " open connections"),
+          String.valueOf(connection.remoteAddress()));
+      connection.close();
+      return;
+    }
+    ClientPipeline.install(connection, limits, idleTimeoutMillis, this);
+  }
+
+  /** Requests the decoder or the framing checks refused: answered, counted, logged, connection closed. */
+  private void invalid(HttpServerRequest request) {
+    Throwable cause = request.decoderResult().cause();
+    Rejection r;
+    if (cause instanceof Rejection rejection) {
+      r = rejection;
+    } else if (cause instanceof TooLongHttpLineException) {
+      r = new Rejection(414, "request-line-too-long", cause.getMessage());
+    } else if (cause instanceof TooLongHttpHeaderException) {
+      r = new Rejection(431, "header-too-large", cause.getMessage());
+    } else {
+      r = new Rejection(400, "malformed", String.valueOf(cause == null ? null : cause.getMessage()));
+    }
+    rejected(r, String.valueOf(request.remoteAddress()));
+    counters.request(ProxyHandler.UNROUTED, request.method() == null ? "-" : request.method().name(), r.status());
+    request.response().setStatusCode(r.status())
+        .putHeader("Content-Type", "text/plain; charset=utf-8")
+        .putHeader("Connection", "close")
+        .end(r.status() + " " + HttpResponseStatus.valueOf(r.status()).reasonPhrase() + "\n");
+  }
+
+  @Override
+  public void rejected(Rejection rejection, String client) {
+    counters.rejected(rejection.reason());
+    rejections.warn(rejection.reason(), "refused request from " + client + ": " + rejection.status() + " "
+        + rejection.getMessage());
   }
 
   private void flush() {

@@ -28,6 +28,10 @@ class ClientKeepAliveTest extends ProxyTestBase {
     startProxy("forward: { enabled: true }\nroutes:\n" + route("/", up.url()));
   }
 
+  private String upHost() {
+    return "127.0.0.1:" + up.port();
+  }
+
   private String forwardTarget(String path) {
     return "http://127.0.0.1:" + up.port() + path;
   }
@@ -54,7 +58,7 @@ class ClientKeepAliveTest extends ProxyTestBase {
   @Test
   void http10ForwardWithProxyConnectionKeepAliveStaysOpen() throws Exception {
     try (RawClient raw = new RawClient(proxyPort)) {
-      String req = "GET " + forwardTarget("/f") + " HTTP/1.0\r\nHost: x\r\nProxy-Connection: keep-alive\r\n\r\n";
+      String req = "GET " + forwardTarget("/f") + " HTTP/1.0\r\nHost: " + upHost() + "\r\nProxy-Connection: keep-alive\r\n\r\n";
       assertEquals("body/f", raw.send(req).read().bodyText());
       assertFalse(raw.closedWithin(300));
       assertEquals("body/f", raw.send(req).read().bodyText());
@@ -72,11 +76,11 @@ class ClientKeepAliveTest extends ProxyTestBase {
   @Test
   void forwardProxyConnectionCloseClosesAndConnectionWinsOverIt() throws Exception {
     try (RawClient raw = new RawClient(proxyPort)) {
-      raw.send("GET " + forwardTarget("/f") + " HTTP/1.1\r\nHost: x\r\nProxy-Connection: close\r\n\r\n").read();
+      raw.send("GET " + forwardTarget("/f") + " HTTP/1.1\r\nHost: " + upHost() + "\r\nProxy-Connection: close\r\n\r\n").read();
       assertTrue(raw.closedWithin(2_000));
     }
     try (RawClient raw = new RawClient(proxyPort)) {
-      raw.send("GET " + forwardTarget("/f") + " HTTP/1.0\r\nHost: x\r\nConnection: close\r\n"
+      raw.send("GET " + forwardTarget("/f") + " HTTP/1.0\r\nHost: " + upHost() + "\r\nConnection: close\r\n"
           + "Proxy-Connection: keep-alive\r\n\r\n").read();
       assertTrue(raw.closedWithin(2_000));
     }

@@ -51,7 +51,7 @@ class ForwardProxyTest extends ProxyTestBase {
     TestUpstream up = upstream(r -> r.response().end("origin"));
     startProxy("forward: { enabled: true }\n");
     try (RawClient raw = new RawClient(proxyPort)) {
-      raw.send("GET http://LOCALHOST:" + up.port() + "/ HTTP/1.1\r\nHost: elsewhere.test\r\n\r\n").read();
+      raw.send("GET http://LOCALHOST:" + up.port() + "/ HTTP/1.1\r\nHost: localhost:" + up.port() + "\r\n\r\n").read();
     }
     assertEquals("localhost:" + up.port(), up.last().headers().get("Host"));
   }
@@ -63,7 +63,7 @@ class ForwardProxyTest extends ProxyTestBase {
     startProxy("forward: { enabled: false }\nroutes:\n"
         + "  - host: \"other.test\"\n    location: /\n    upstream: { url: \"" + routed.url() + "\" }\n");
     try (RawClient raw = new RawClient(proxyPort)) {
-      RawResponse r = raw.send("GET http://127.0.0.1:" + named.port() + "/ HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n").read();
+      RawResponse r = raw.send("GET http://127.0.0.1:" + named.port() + "/ HTTP/1.1\r\nHost: 127.0.0.1:" + named.port() + "\r\n\r\n").read();
       assertEquals(404, r.status());
       RawResponse viaRoute = raw.send("GET http://other.test/x HTTP/1.1\r\nHost: other.test\r\n\r\n").read();
       assertEquals("routed", viaRoute.bodyText());
@@ -88,7 +88,7 @@ class ForwardProxyTest extends ProxyTestBase {
   void basicAuthenticationGuardsTheForwardProxy() throws Exception {
     TestUpstream up = upstream(r -> r.response().end("origin"));
     startProxy("forward: { enabled: true, users: [\"alice:s3cret\", \"bob:pw\"] }\n");
-    String target = "GET http://127.0.0.1:" + up.port() + "/ HTTP/1.1\r\nHost: 127.0.0.1\r\n";
+    String target = "GET http://127.0.0.1:" + up.port() + "/ HTTP/1.1\r\nHost: 127.0.0.1:" + up.port() + "\r\n";
     try (RawClient raw = new RawClient(proxyPort)) {
       RawResponse none = raw.send(target + "\r\n").read();
       assertEquals(407, none.status());
@@ -106,7 +106,7 @@ class ForwardProxyTest extends ProxyTestBase {
   void malformedAbsoluteTargetIs400() throws Exception {
     startProxy("forward: { enabled: true }\n");
     try (RawClient raw = new RawClient(proxyPort)) {
-      RawResponse r = raw.send("GET http://user@127.0.0.1:1/ HTTP/1.1\r\nHost: x\r\n\r\n").read();
+      RawResponse r = raw.send("GET http://user@127.0.0.1:1/ HTTP/1.1\r\nHost: 127.0.0.1:1\r\n\r\n").read();
       assertEquals(400, r.status());
       assertTrue(r.bodyText().startsWith("400"));
     }
@@ -118,7 +118,7 @@ class ForwardProxyTest extends ProxyTestBase {
     startProxy("forward: { enabled: true, users: [\"alice:s3cret\"], never-ask-for-auth: true, connect-ports: ["
         + up.port() + "] }\n");
     try (RawClient raw = new RawClient(proxyPort)) {
-      RawResponse r = raw.send("GET http://127.0.0.1:" + up.port() + "/ HTTP/1.1\r\nHost: x\r\n"
+      RawResponse r = raw.send("GET http://127.0.0.1:" + up.port() + "/ HTTP/1.1\r\nHost: 127.0.0.1:" + up.port() + "\r\n"
           + "Proxy-Authorization: " + basic("alice:guess") + "\r\n\r\n").read();
       assertEquals(404, r.status());
       assertNull(r.header("Proxy-Authenticate"));
@@ -137,7 +137,7 @@ class ForwardProxyTest extends ProxyTestBase {
     TestUpstream up = upstream(r -> r.response().end("origin"));
     startProxy("forward: { enabled: true, elite: false }\n");
     try (RawClient raw = new RawClient(proxyPort)) {
-      raw.send("GET http://127.0.0.1:" + up.port() + "/ HTTP/1.1\r\nHost: x\r\n\r\n").read();
+      raw.send("GET http://127.0.0.1:" + up.port() + "/ HTTP/1.1\r\nHost: 127.0.0.1:" + up.port() + "\r\n\r\n").read();
     }
     assertEquals("1.1 fleetproxy", up.last().headers().get("Via"));
     assertEquals("127.0.0.1", up.last().headers().get("X-Forwarded-For"));
@@ -167,7 +167,7 @@ class ForwardProxyTest extends ProxyTestBase {
       startProxy("forward: { enabled: true, users: [\"alice:TopSecret1\"], connect-ports: [" + dead + "] }\n");
       for (String pass : new String[] {"TopSecret1", "WrongSecret2"}) {
         try (RawClient raw = new RawClient(proxyPort)) {
-          raw.send("GET http://127.0.0.1:" + dead + "/ HTTP/1.1\r\nHost: x\r\nProxy-Authorization: "
+          raw.send("GET http://127.0.0.1:" + dead + "/ HTTP/1.1\r\nHost: 127.0.0.1:" + dead + "\r\nProxy-Authorization: "
               + basic("alice:" + pass) + "\r\n\r\n").read();
         }
         try (RawClient raw = new RawClient(proxyPort)) {

@@ -113,7 +113,7 @@ class MetricsTest extends ProxyTestBase {
     for (int i = 0; i < 6; i++) {
       try (RawClient raw = new RawClient(proxyPort)) {
         int port = Ports.free();
-        assertEquals(502, raw.send("GET http://127.0.0.1:" + port + "/ HTTP/1.1\r\nHost: x\r\n\r\n").read().status());
+        assertEquals(502, raw.send("GET http://127.0.0.1:" + port + "/ HTTP/1.1\r\nHost: 127.0.0.1:" + port + "\r\n\r\n").read().status());
       }
     }
     String text = metricsWith("proxy_requests_total{code=\"502\",method=\"GET\",route=\"forward\"} 6.0");

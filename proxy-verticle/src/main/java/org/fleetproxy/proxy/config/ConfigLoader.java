@@ -1,6 +1,7 @@
 package org.fleetproxy.proxy.config;
 
 import org.fleetproxy.pool.PoolSettings;
+import org.fleetproxy.proxy.ingress.Limits;
 import org.yaml.snakeyaml.LoaderOptions;
 import org.yaml.snakeyaml.Yaml;
 import org.yaml.snakeyaml.constructor.SafeConstructor;
@@ -135,6 +136,16 @@ public final class ConfigLoader {
         reuse(p.string("reuse", "shared"), p.key("reuse")));
     p.finish();
 
+    ConfigNode l = root.node("limits");
+    Limits limits = new Limits(
+        (int) l.size("max-request-line", Limits.DEFAULTS.maxRequestLine(), 256, 1 << 20),
+        (int) l.size("max-header-size", Limits.DEFAULTS.maxHeaderSize(), 1024, 1 << 22),
+        l.integer("max-header-fields", Limits.DEFAULTS.maxHeaderFields(), 1, 10_000),
+        l.has("max-body") ? l.size("max-body", -1, 0, Long.MAX_VALUE) : -1,
+        l.has("max-connections") ? l.integer("max-connections", 0, 1, Integer.MAX_VALUE) : -1,
+        positive(l, "header-timeout", Limits.DEFAULTS.headerTimeoutMillis()));
+    l.finish();
+
     ConfigNode c = root.node("cluster");
     ProxyConfig.Cluster cluster = new ProxyConfig.Cluster(c.bool("enabled", false),
         c.string("hazelcast", "conf/hazelcast.yaml"));
@@ -145,7 +156,8 @@ public final class ConfigLoader {
     m.finish();
 
     root.finish();
-    return new ProxyConfig(server, admin, forward, List.copyOf(routes), pool, cluster, metrics, source, sha256(text));
+    return new ProxyConfig(server, admin, forward, List.copyOf(routes), pool, limits, cluster, metrics, source,
+        sha256(text));
   }
 
   private static ProxyConfig.RouteSpec route(ConfigNode r) {

@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 
@@ -105,6 +106,30 @@ final class ConfigNode {
     } catch (IllegalArgumentException e) {
       throw new ConfigException(key(name) + ": " + e.getMessage());
     }
+  }
+
+  /** A byte size: a whole number, optionally with k, m or g (powers of 1024). */
+  long size(String name, long dflt, long min, long max) {
+    Object v = raw(name);
+    if (v == null) {
+      return dflt;
+    }
+    String t = String.valueOf(v).trim().toLowerCase(Locale.ROOT);
+    long unit = 1;
+    if (!t.isEmpty() && "kmg".indexOf(t.charAt(t.length() - 1)) >= 0) {
+      unit = 1L << (10 * ("kmg".indexOf(t.charAt(t.length() - 1)) + 1));
+      t = t.substring(0, t.length() - 1);
+    }
+    long n;
+    try {
+      n = Long.parseLong(t);
+    } catch (NumberFormatException e) {
+      throw new ConfigException(key(name) + ": must be a size such as 8192, 64k or 1g, got " + describe(v));
+    }
+    if (n < 0 || n > max / unit || n * unit < min) {
+      throw new ConfigException(key(name) + ": must be between " + min + " and " + max + " bytes, got " + describe(v));
+    }
+    return n * unit;
   }
 
   List<Object> list(String name) {

@@ -1,6 +1,7 @@
 package org.fleetproxy.proxy.config;
 
 import org.fleetproxy.pool.PoolSettings;
+import org.fleetproxy.proxy.ingress.Limits;
 
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
@@ -14,7 +15,7 @@ import java.util.Map;
  * @param hash a digest of the source text, so nodes running different configs can be told apart
  */
 public record ProxyConfig(Server server, Admin admin, Forward forward, List<RouteSpec> routes,
-                          PoolSettings pool, Cluster cluster, Metrics metrics, String source, String hash) {
+                          PoolSettings pool, Limits limits, Cluster cluster, Metrics metrics, String source, String hash) {
 
   /**
    * @param eventLoops proxy verticle instances, one per event loop

@@ -1,5 +1,6 @@
 package org.fleetproxy.proxy.relay;
 
+import org.fleetproxy.proxy.target.HostPort;
 import io.netty.channel.ConnectTimeoutException;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.net.ConnectOptions;

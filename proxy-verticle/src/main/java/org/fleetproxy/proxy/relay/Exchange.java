@@ -12,6 +12,7 @@ import io.vertx.core.http.HttpVersion;
 import io.vertx.core.http.RequestOptions;
 import org.fleetproxy.pool.KeepAlivePolicy;
 import org.fleetproxy.pool.PooledConnection;
+import org.fleetproxy.proxy.ingress.Rejection;
 
 /**
  * One request's trip through the proxy after routing: upstream peer (lease a pooled connection),
@@ -51,6 +52,7 @@ final class Exchange implements TimeoutSweep.Watched {
       // held until the upstream request can take it; a request without body must not be paused,
       // or the server holds back the end of the request and with it the next pipelined one
       request.pause();
+      request.exceptionHandler(this::clientBodyFailed);
     }
     response.closeHandler(v -> clientGone());
     acquire(false);
@@ -212,14 +214,28 @@ final class Exchange implements TimeoutSweep.Watched {
     response.reset();
   }
 
+  /**
+   * The client's body broke off or broke the framing rules: the upstream request is aborted so the
+   * upstream never sees it complete, and the client gets the refusal if no answer has started.
+   */
   private void clientBodyFailed(Throwable t) {
     if (phase == Phase.DONE) {
       return;
     }
-    finish(499);
-    upstreamRequest.reset();
-    lease.discard();
-    request.connection().close();
+    int status = t instanceof Rejection r ? r.status() : 400;
+    if (upstreamRequest != null) {
+      upstreamRequest.reset();
+      lease.discard();
+    } else if (lease != null) {
+      lease.discard();
+    }
+    if (!response.headWritten()) {
+      response.setStatusCode(status).putHeader("Connection", "close").end(status + "\n")
+          .onComplete(v -> request.connection().close());
+    } else {
+      request.connection().close();
+    }
+    finish(status);
   }
 
   private void clientGone() {

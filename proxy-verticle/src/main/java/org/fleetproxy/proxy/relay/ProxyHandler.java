@@ -1,5 +1,6 @@
 package org.fleetproxy.proxy.relay;
 
+import org.fleetproxy.proxy.target.AbsoluteTarget;
 import io.vertx.core.Handler;
 import io.vertx.core.MultiMap;
 import io.vertx.core.http.HttpMethod;
@@ -67,6 +68,11 @@ public final class ProxyHandler implements Handler<HttpServerRequest> {
         return;
       }
       reverse(request, active, at.host(), at.pathAndQuery());
+      return;
+    }
+    if (request.method() == HttpMethod.OPTIONS && uri.equals("*")) {
+      request.response().putHeader("Allow", "GET, HEAD, POST, PUT, DELETE, PATCH, OPTIONS, CONNECT").end();
+      relay.answered(UNROUTED, request, 200);
       return;
     }
     if (uri.isEmpty() || uri.charAt(0) != '/') {

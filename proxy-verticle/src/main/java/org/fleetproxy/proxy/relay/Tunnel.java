@@ -1,5 +1,6 @@
 package org.fleetproxy.proxy.relay;
 
+import org.fleetproxy.proxy.ingress.ClientPipeline;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelDuplexHandler;

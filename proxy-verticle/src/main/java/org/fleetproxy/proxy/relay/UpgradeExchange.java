@@ -100,14 +100,18 @@ final class UpgradeExchange implements TimeoutSweep.Watched {
     });
   }
 
-  /** The upstream declined the upgrade: its answer goes to the client as an ordinary response. */
+  /**
+   * The upstream declined the upgrade: its answer goes to the client as an ordinary response, and
+   * the client connection closes after it (its bytes after the head were never parsed as HTTP).
+   */
   private void refused(HttpClientResponse up) {
     request.resume();
+    response.headers().set("Connection", "close");
     if (!up.headers().contains("Content-Length")) {
       response.setChunked(true);
     }
     BodyPump.start(up, response, () -> { }, v -> {
-      response.end();
+      response.end().onComplete(x -> request.connection().close());
       lease.discard();
       finish(up.statusCode());
     }, t -> {

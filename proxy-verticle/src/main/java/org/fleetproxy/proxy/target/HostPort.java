@@ -1,11 +1,11 @@
-package org.fleetproxy.proxy.relay;
+package org.fleetproxy.proxy.target;
 
 import java.util.Locale;
 
 /** An authority-form target ({@code host:port}, IPv6 as {@code [addr]:port}), as CONNECT names it. */
-record HostPort(String host, int port) {
+public record HostPort(String host, int port) {
 
-  static HostPort parse(String authority) {
+  public static HostPort parse(String authority) {
     String host;
     String port;
     if (authority.startsWith("[")) {
@@ -34,7 +34,7 @@ record HostPort(String host, int port) {
     }
   }
 
-  String authority() {
+  public String authority() {
     return (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + port;
   }
 }

@@ -1,5 +1,6 @@
-package org.fleetproxy.proxy.relay;
+package org.fleetproxy.proxy.ingress;
 
+import org.fleetproxy.proxy.target.AbsoluteTarget;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.http.HttpHeaderNames;

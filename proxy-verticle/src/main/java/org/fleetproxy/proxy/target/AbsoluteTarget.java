@@ -1,4 +1,4 @@
-package org.fleetproxy.proxy.relay;
+package org.fleetproxy.proxy.target;
 
 import java.util.Locale;
 
@@ -8,14 +8,14 @@ import java.util.Locale;
  * @param host lower case, IPv6 literals without brackets
  * @param pathAndQuery origin-form, at least "/"
  */
-record AbsoluteTarget(String scheme, String host, int port, String pathAndQuery) {
+public record AbsoluteTarget(String scheme, String host, int port, String pathAndQuery) {
 
-  static boolean isAbsolute(String uri) {
+  public static boolean isAbsolute(String uri) {
     return uri.regionMatches(true, 0, "http://", 0, 7) || uri.regionMatches(true, 0, "https://", 0, 8);
   }
 
   /** Parses an absolute http(s) URI, or returns null when it is malformed. */
-  static AbsoluteTarget parse(String uri) {
+  public static AbsoluteTarget parse(String uri) {
     int schemeEnd = uri.indexOf("://");
     String scheme = uri.substring(0, schemeEnd).toLowerCase(Locale.ROOT);
     int authStart = schemeEnd + 3;

@@ -1,0 +1,58 @@
+package org.fleetproxy.proxy.ingress;
+
+import io.netty.channel.ChannelPipeline;
+import io.vertx.core.http.HttpConnection;
+import io.vertx.core.net.impl.VertxConnection;
+
+import java.util.ArrayDeque;
+import java.util.Queue;
+
+/**
+ * The proxy's own Netty handlers on a client connection: strict framing before the HTTP decoder;
+ * verdicts, keep-alive alignment, timeouts and the CONNECT status line before the Vert.x server.
+ */
+public final class ClientPipeline {
+
+  static final String FRAMING = "fleetproxy-framing";
+  static final String VERDICT = "fleetproxy-verdict";
+  static final String KEEP_ALIVE = "fleetproxy-keep-alive";
+  static final String TIMEOUTS = "fleetproxy-timeouts";
+  static final String CONNECT = "fleetproxy-connect";
+
+  private ClientPipeline() {
+  }
+
+  /**
+   * Installs the handlers on a new HTTP/1.x client connection; other protocols are left alone.
+   * Framing checks sit before the HTTP decoder, the rest between the decoder and the server. The
+   * server's own idle timer, which guards the connection until its first request arrives, is
+   * replaced by {@link ClientTimeouts}.
+   */
+  public static void install(HttpConnection connection, Limits limits, long idleTimeoutMillis, RejectionSink sink) {
+    if (connection instanceof VertxConnection vc) {
+      ChannelPipeline pipeline = vc.channelHandlerContext().pipeline();
+      if (pipeline.get("httpDecoder") != null && pipeline.get("handler") != null) {
+        Queue<Rejection> verdicts = new ArrayDeque<>(2);
+        RequestFraming framing = new RequestFraming(limits, verdicts);
+        pipeline.addBefore("httpDecoder", FRAMING, framing);
+        pipeline.addBefore("handler", VERDICT, new RequestVerdict(verdicts, framing, sink));
+        pipeline.addBefore("handler", KEEP_ALIVE, new ClientKeepAlive());
+        pipeline.addBefore("handler", CONNECT, new ConnectReasonPhrase());
+        if (pipeline.get("idle") != null) {
+          pipeline.remove("idle");
+        }
+        pipeline.addBefore("handler", TIMEOUTS,
+            new ClientTimeouts(idleTimeoutMillis, limits.headerTimeoutMillis(), framing, sink));
+      }
+    }
+  }
+
+  /** Removes them when the connection stops speaking HTTP (a tunnel). */
+  public static void uninstall(ChannelPipeline pipeline) {
+    for (String h : new String[] {FRAMING, VERDICT, KEEP_ALIVE, CONNECT, TIMEOUTS, "idle"}) {
+      if (pipeline.get(h) != null) {
+        pipeline.remove(h);
+      }
+    }
+  }
+}

@@ -1,0 +1,99 @@
+package org.fleetproxy.proxy.ingress;
+
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelDuplexHandler;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelPromise;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpStatusClass;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.util.concurrent.ScheduledFuture;
+
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The client connection's clocks. Idle: a connection with no request in flight and no traffic
+ * for the idle timeout is closed; a request waiting on a slow upstream is never cut by it. Head:
+ * a request head that takes longer than the header timeout to arrive (a slowloris) is answered
+ * 408 and the connection closed.
+ */
+final class ClientTimeouts extends ChannelDuplexHandler {
+
+  private final long idleNanos;
+  private final long headNanos;
+  private final RequestFraming framing;
+  private final RejectionSink sink;
+  private int inFlight;
+  private long lastActivity = System.nanoTime();
+  private ScheduledFuture<?> check;
+
+  ClientTimeouts(long idleMillis, long headerTimeoutMillis, RequestFraming framing, RejectionSink sink) {
+    this.idleNanos = TimeUnit.MILLISECONDS.toNanos(idleMillis);
+    this.headNanos = TimeUnit.MILLISECONDS.toNanos(headerTimeoutMillis);
+    this.framing = framing;
+    this.sink = sink;
+  }
+
+  @Override
+  public void handlerAdded(ChannelHandlerContext ctx) {
+    long shortest = Math.min(idleNanos, headNanos);
+    long period = Math.max(50, Math.min(TimeUnit.NANOSECONDS.toMillis(shortest) / 4, 1_000));
+    check = ctx.executor().scheduleAtFixedRate(() -> tick(ctx), period, period, TimeUnit.MILLISECONDS);
+  }
+
+  private void tick(ChannelHandlerContext ctx) {
+    long now = System.nanoTime();
+    long headStart = framing.headStartNanos();
+    if (headStart >= 0 && now - headStart > headNanos && inFlight == 0) {
+      sink.rejected(new Rejection(408, "header-timeout", "request head not complete after "
+          + TimeUnit.NANOSECONDS.toMillis(headNanos) + " ms"), String.valueOf(ctx.channel().remoteAddress()));
+      framing.discard();
+      FullHttpResponse timeout = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.REQUEST_TIMEOUT,
+          Unpooled.copiedBuffer("408 Request Timeout\n", StandardCharsets.US_ASCII));
+      timeout.headers().set(HttpHeaderNames.CONTENT_LENGTH, timeout.content().readableBytes())
+          .set(HttpHeaderNames.CONNECTION, "close");
+      ctx.writeAndFlush(timeout).addListener(ChannelFutureListener.CLOSE);
+      check.cancel(false);
+    } else if (headStart < 0 && inFlight == 0 && now - lastActivity > idleNanos) {
+      ctx.close();
+    }
+  }
+
+  @Override
+  public void handlerRemoved(ChannelHandlerContext ctx) {
+    check.cancel(false);
+  }
+
+  @Override
+  public void channelInactive(ChannelHandlerContext ctx) throws Exception {
+    check.cancel(false);
+    super.channelInactive(ctx);
+  }
+
+  @Override
+  public void channelRead(ChannelHandlerContext ctx, Object msg) {
+    lastActivity = System.nanoTime();
+    if (msg instanceof HttpRequest) {
+      inFlight++;
+    }
+    ctx.fireChannelRead(msg);
+  }
+
+  @Override
+  public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
+    lastActivity = System.nanoTime();
+    boolean interim = msg instanceof HttpResponse r && r.status().codeClass() == HttpStatusClass.INFORMATIONAL;
+    if (msg instanceof LastHttpContent && !interim && inFlight > 0) {
+      inFlight--;
+    }
+    ctx.write(msg, promise);
+  }
+}

@@ -1,0 +1,232 @@
+package org.fleetproxy.proxy.ingress;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+
+import java.util.Queue;
+
+/**
+ * Reads the client's bytes before the HTTP decoder does and holds them to RFC 9112's framing
+ * rules, strictly: a head that is ambiguous or malformed is judged here, and nothing after it is
+ * ever passed on, so no byte of a body can be read as a request. Each complete head leaves a
+ * verdict in {@code verdicts} ({@link RequestVerdict} applies it to the decoded request); a chunked
+ * body that breaks the rules mid-stream is cut and fails the connection.
+ */
+final class RequestFraming extends ChannelInboundHandlerAdapter {
+
+  private enum State { HEAD, BODY, CHUNK_SIZE, CHUNK_DATA, CHUNK_CR, CHUNK_LF, TRAILER, PASSTHROUGH, DISCARD }
+
+  private static final long MAX_CHUNK = Long.MAX_VALUE >> 4;
+
+  private final Limits limits;
+  private final Queue<Rejection> verdicts;
+  private State state = State.HEAD;
+  private final HeadParser head;
+  /** Bytes left of a Content-Length body or of a chunk's data. */
+  private long remaining;
+  private long bodyBytes;
+  private final StringBuilder line = new StringBuilder();
+  private boolean cr;
+  private boolean lineDone;
+  private long headStartNanos = -1;
+
+  RequestFraming(Limits limits, Queue<Rejection> verdicts) {
+    this.limits = limits;
+    this.verdicts = verdicts;
+    this.head = new HeadParser(limits);
+  }
+
+  /** When the current head started arriving, or -1 between requests. */
+  long headStartNanos() {
+    return headStartNanos;
+  }
+
+  /** Stops passing anything on: the connection is being closed. */
+  void discard() {
+    state = State.DISCARD;
+  }
+
+  @Override
+  public void channelRead(ChannelHandlerContext ctx, Object msg) {
+    if (!(msg instanceof ByteBuf buf)) {
+      ctx.fireChannelRead(msg);
+      return;
+    }
+    if (state == State.DISCARD) {
+      buf.release();
+      return;
+    }
+    if (state == State.PASSTHROUGH) {
+      ctx.fireChannelRead(buf);
+      return;
+    }
+    int start = buf.readerIndex();
+    int end = buf.writerIndex();
+    int i = start;
+    Rejection bodyFault = null;
+    while (i < end && state != State.DISCARD && state != State.PASSTHROUGH && bodyFault == null) {
+      switch (state) {
+        case HEAD -> i = headBytes(buf, i, end);
+        case BODY, CHUNK_DATA -> {
+          long n = Math.min(remaining, end - i);
+          i += (int) n;
+          remaining -= n;
+          if (remaining == 0) {
+            state = state == State.BODY ? State.HEAD : State.CHUNK_CR;
+          }
+        }
+        case CHUNK_CR, CHUNK_LF -> {
+          byte b = buf.getByte(i++);
+          if (state == State.CHUNK_CR && b == '\r') {
+            state = State.CHUNK_LF;
+          } else if (state == State.CHUNK_LF && b == '\n') {
+            state = State.CHUNK_SIZE;
+          } else {
+            bodyFault = new Rejection(400, "bad-chunk", "chunk data not followed by CRLF");
+          }
+        }
+        case CHUNK_SIZE, TRAILER -> {
+          int next = lineBytes(buf, i, end);
+          if (next < 0) {
+            bodyFault = new Rejection(400, "bad-chunk", "bare CR or LF, or an overlong line, in chunk framing");
+          } else {
+            i = next;
+            if (lineDone) {
+              lineDone = false;
+              bodyFault = state == State.CHUNK_SIZE ? chunkLine() : trailerLine();
+            }
+          }
+        }
+        default -> i = end;
+      }
+    }
+    int passEnd = state == State.PASSTHROUGH ? end : i;
+    if (bodyFault != null) {
+      passEnd = start;
+      state = State.DISCARD;
+    }
+    forward(ctx, buf, start, passEnd, end);
+    if (bodyFault != null) {
+      ctx.fireExceptionCaught(bodyFault);
+    }
+  }
+
+  private static void forward(ChannelHandlerContext ctx, ByteBuf buf, int start, int passEnd, int end) {
+    if (passEnd == end) {
+      ctx.fireChannelRead(buf);
+    } else if (passEnd > start) {
+      ByteBuf part = buf.retainedSlice(start, passEnd - start);
+      buf.release();
+      ctx.fireChannelRead(part);
+    } else {
+      buf.release();
+    }
+  }
+
+  /** Feeds head bytes to the parser; at the end of the head, judges it and picks the body state. */
+  private int headBytes(ByteBuf buf, int i, int end) {
+    if (headStartNanos < 0) {
+      headStartNanos = System.nanoTime();
+    }
+    while (i < end) {
+      if (head.feed(buf.getByte(i++))) {
+        headStartNanos = -1;
+        Rejection verdict = head.verdict();
+        verdicts.add(verdict == null ? RequestVerdict.ACCEPTED : verdict);
+        if (verdict != null) {
+          state = State.DISCARD;
+        } else if (head.opensTunnel()) {
+          // what follows a tunnel or an upgrade is not HTTP; the server decides whether it is granted
+          state = State.PASSTHROUGH;
+        } else if (head.chunked()) {
+          state = State.CHUNK_SIZE;
+          bodyBytes = 0;
+        } else if (head.contentLength() > 0) {
+          state = State.BODY;
+          remaining = head.contentLength();
+        }
+        head.reset();
+        return i;
+      }
+    }
+    return i;
+  }
+
+  /**
+   * Collects one CRLF-terminated line of chunk framing into {@code line}, setting {@code lineDone}
+   * when its CRLF was consumed; returns the index after what it consumed, or -1 on a bare CR or LF
+   * or a line longer than the header limit. {@code cr} carries a CR seen at a buffer's end.
+   */
+  private int lineBytes(ByteBuf buf, int i, int end) {
+    while (i < end) {
+      byte b = buf.getByte(i++);
+      if (cr) {
+        if (b != '\n') {
+          return -1;
+        }
+        cr = false;
+        lineDone = true;
+        return i;
+      }
+      if (b == '\r') {
+        cr = true;
+      } else if (b == '\n' || line.length() >= limits.maxHeaderSize()) {
+        return -1;
+      } else {
+        line.append((char) (b & 0xFF));
+      }
+    }
+    return i;
+  }
+
+  private Rejection chunkLine() {
+    String l = line.toString();
+    line.setLength(0);
+    int digits = 0;
+    long size = 0;
+    while (digits < l.length() && Character.digit(l.charAt(digits), 16) >= 0) {
+      if (size > MAX_CHUNK) {
+        return new Rejection(400, "bad-chunk", "chunk size too large");
+      }
+      size = size * 16 + Character.digit(l.charAt(digits), 16);
+      digits++;
+    }
+    if (digits == 0) {
+      return new Rejection(400, "bad-chunk", "chunk size is not hexadecimal");
+    }
+    if (!ChunkExtension.valid(l, digits)) {
+      return new Rejection(400, "bad-chunk", "malformed chunk extension");
+    }
+    bodyBytes += size;
+    if (limits.maxBody() >= 0 && bodyBytes > limits.maxBody()) {
+      return new Rejection(413, "body-too-large", "chunked body passed " + limits.maxBody() + " bytes");
+    }
+    if (size == 0) {
+      state = State.TRAILER;
+    } else {
+      state = State.CHUNK_DATA;
+      remaining = size;
+    }
+    return null;
+  }
+
+  private Rejection trailerLine() {
+    String l = line.toString();
+    line.setLength(0);
+    if (l.isEmpty()) {
+      state = State.HEAD;
+      return null;
+    }
+    if (l.charAt(0) == ' ' || l.charAt(0) == '\t' || l.indexOf(':') <= 0) {
+      return new Rejection(400, "bad-chunk", "malformed trailer field");
+    }
+    for (int k = 0; k < l.length(); k++) {
+      char c = l.charAt(k);
+      if ((c < 0x20 && c != '\t') || c == 0x7F) {
+        return new Rejection(400, "bad-chunk", "control character in trailer field");
+      }
+    }
+    return null;
+  }
+}

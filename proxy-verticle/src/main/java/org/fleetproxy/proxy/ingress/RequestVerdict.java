@@ -1,0 +1,62 @@
+package org.fleetproxy.proxy.ingress;
+
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.DecoderResult;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.util.ReferenceCountUtil;
+
+import java.util.Queue;
+
+/**
+ * Applies {@link RequestFraming}'s verdict to each decoded request: a refused request reaches the
+ * server as an invalid one (answered by the server's invalid-request handler, then the connection
+ * closes), and nothing the decoder produces after it is passed on.
+ */
+final class RequestVerdict extends ChannelInboundHandlerAdapter {
+
+  static final Rejection ACCEPTED = new Rejection(200, "accepted", "");
+
+  private final Queue<Rejection> verdicts;
+  private final RequestFraming framing;
+  private final RejectionSink sink;
+  private boolean refused;
+
+  RequestVerdict(Queue<Rejection> verdicts, RequestFraming framing, RejectionSink sink) {
+    this.verdicts = verdicts;
+    this.framing = framing;
+    this.sink = sink;
+  }
+
+  @Override
+  public void channelRead(ChannelHandlerContext ctx, Object msg) {
+    if (refused) {
+      ReferenceCountUtil.release(msg);
+      return;
+    }
+    if (msg instanceof HttpRequest request) {
+      Rejection verdict = verdicts.poll();
+      if (request.decoderResult().isFailure()) {
+        refuse();
+      } else if (verdict != null && verdict != ACCEPTED) {
+        request.setDecoderResult(DecoderResult.failure(verdict));
+        refuse();
+      }
+    }
+    ctx.fireChannelRead(msg);
+  }
+
+  private void refuse() {
+    refused = true;
+    framing.discard();
+  }
+
+  @Override
+  public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+    if (cause instanceof Rejection r) {
+      refused = true;
+      sink.rejected(r, String.valueOf(ctx.channel().remoteAddress()));
+    }
+    ctx.fireExceptionCaught(cause);
+  }
+}
