@@ -51,9 +51,13 @@ final class RequestVerdict extends ChannelInboundHandlerAdapter {
     framing.discard();
   }
 
+  /**
+   * A framing fault mid-body arrives as an exception and is reported here; a refused head comes back
+   * the same way once answered, and was reported by whoever answered it.
+   */
   @Override
   public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-    if (cause instanceof Rejection r) {
+    if (cause instanceof Rejection r && !refused) {
       refused = true;
       sink.rejected(r, String.valueOf(ctx.channel().remoteAddress()));
     }
