@@ -99,6 +99,7 @@ final class OriginQueue {
 
   private PooledConnection opened(HttpClientConnection connection) {
     opened++;
+    UpstreamChannels.guard(connection);
     PooledConnection pc = new PooledConnection(this, connection);
     connection.closeHandler(v -> onClose(pc));
     return pc;

@@ -9,6 +9,7 @@ import org.junit.jupiter.api.Test;
 
 import java.io.EOFException;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -148,5 +149,45 @@ class UpstreamFaultTest extends ProxyTestBase {
       long ms = (System.nanoTime() - t0) / 1_000_000;
       assertTrue(ms >= 450 && ms < 5_000, "took " + ms + " ms");
     }
+  }
+
+  static java.util.stream.Stream<String> badResponseFraming() {
+    return java.util.stream.Stream.of(
+        "Content-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n",
+        "Transfer-Encoding: chunked\r\nContent-Length: 5\r\n\r\n5\r\nhello\r\n0\r\n\r\n",
+        "Content-Length: 5\r\nContent-Length: 6\r\n\r\nhello!",
+        "Content-Length: -5\r\n\r\nhello",
+        "Content-Length: 5, 5\r\n\r\nhello",
+        "Transfer-Encoding: chunked, gzip\r\n\r\nhello");
+  }
+
+  @org.junit.jupiter.params.ParameterizedTest
+  @org.junit.jupiter.params.provider.MethodSource("badResponseFraming")
+  void responseWithInvalidFramingIs502AndItsConnectionIsNotReused(String framing) throws Exception {
+    RawUpstream up = closeLater(new RawUpstream((s, u) -> {
+      InputStream in = s.getInputStream();
+      while (true) {
+        String head = u.readHead(in);
+        if (head.startsWith("GET /good")) {
+          write(s, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
+        } else {
+          write(s, "HTTP/1.1 200 OK\r\n" + framing);
+        }
+      }
+    }));
+    startProxy(", event-loops: 1", "routes:\n" + route("/", up.url()));
+    try (RawClient raw = new RawClient(proxyPort)) {
+      assertEquals("ok", raw.send("GET /good HTTP/1.1\r\nHost: x\r\n\r\n").read().bodyText());
+    }
+    try (RawClient raw = new RawClient(proxyPort)) {
+      assertEquals(502, raw.send("GET /bad HTTP/1.1\r\nHost: x\r\n\r\n").read().status());
+    }
+    int before = up.connections.get();
+    for (int i = 0; i < 3; i++) {
+      try (RawClient raw = new RawClient(proxyPort)) {
+        assertEquals("ok", raw.send("GET /good HTTP/1.1\r\nHost: x\r\n\r\n").read().bodyText());
+      }
+    }
+    assertEquals(before + 1, up.connections.get(), "the connection behind the bad response was reused");
   }
 }

@@ -65,7 +65,8 @@ public abstract class ProxyTestBase {
   protected ProxyNode startProxy(String serverKeys, String yaml) throws Exception {
     proxyPort = Ports.free();
     adminPort = Ports.free();
-    String text = "server: { host: 127.0.0.1, port: " + proxyPort + ", event-loops: 2" + serverKeys + " }\n"
+    String loops = serverKeys.contains("event-loops") ? "" : ", event-loops: 2";
+    String text = "server: { host: 127.0.0.1, port: " + proxyPort + loops + serverKeys + " }\n"
         + "admin: { host: 127.0.0.1, port: " + adminPort + " }\n" + yaml;
     node = ProxyNode.start(ConfigLoader.parse(text, "test.yaml")).await(20, TimeUnit.SECONDS);
     return node;

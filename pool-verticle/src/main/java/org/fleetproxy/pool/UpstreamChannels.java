@@ -1,0 +1,50 @@
+package org.fleetproxy.pool;
+
+import io.netty.channel.ChannelPipeline;
+import io.vertx.core.http.HttpClientConnection;
+import io.vertx.core.http.impl.UnpooledHttpClientConnection;
+import io.vertx.core.net.impl.VertxConnection;
+
+import java.lang.reflect.Field;
+
+/**
+ * Reaches the Netty pipeline under a connection from {@code HttpClientAgent.connect}, which Vert.x
+ * does not expose, to put {@link ResponseFraming} in front of the decoder. Should a Vert.x version
+ * change that shape, connections keep working without the check and start-up says so.
+ */
+final class UpstreamChannels {
+
+  private static final System.Logger LOG = System.getLogger(UpstreamChannels.class.getName());
+  private static final Field ACTUAL = actualField();
+
+  private UpstreamChannels() {
+  }
+
+  private static Field actualField() {
+    try {
+      Field f = UnpooledHttpClientConnection.class.getDeclaredField("actual");
+      f.setAccessible(true);
+      return f;
+    } catch (ReflectiveOperationException | RuntimeException e) {
+      LOG.log(System.Logger.Level.WARNING, "upstream response framing checks are off: " + e);
+      return null;
+    }
+  }
+
+  /** Installs the response framing check on an HTTP/1.x upstream connection. */
+  static void guard(HttpClientConnection connection) {
+    if (ACTUAL == null || !(connection instanceof UnpooledHttpClientConnection)) {
+      return;
+    }
+    try {
+      if (ACTUAL.get(connection) instanceof VertxConnection vc) {
+        ChannelPipeline pipeline = vc.channelHandlerContext().pipeline();
+        if (pipeline.get("codec") != null && pipeline.get(ResponseFraming.NAME) == null) {
+          pipeline.addBefore("codec", ResponseFraming.NAME, new ResponseFraming());
+        }
+      }
+    } catch (IllegalAccessException e) {
+      LOG.log(System.Logger.Level.WARNING, "upstream response framing check not installed: " + e);
+    }
+  }
+}
