@@ -113,6 +113,54 @@ class IngressLimitsTest extends ProxyTestBase {
   }
 
   @Test
+  void stalledRequestBodyIsCutAndTheUpstreamRequestAborted() throws Exception {
+    TestUpstream up = countingUpstream();
+    startProxy("routes:\n  - host: \"*\"\n    location: /\n    upstream: { url: \"" + up.url() + "\", read-timeout: 500ms }\n");
+    try (RawClient raw = new RawClient(proxyPort)) {
+      long t0 = System.nanoTime();
+      RawResponse r = raw.send("POST /p HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n0123456789").read();
+      long ms = (System.nanoTime() - t0) / 1_000_000;
+      assertEquals(408, r.status());
+      assertTrue(ms >= 450 && ms < 3_000, "took " + ms + " ms");
+      assertTrue(raw.closedWithin(2_000));
+    }
+    Thread.sleep(300);
+    assertEquals(List.of(), completed);
+  }
+
+  /** One connection pipelines thousands of requests; another connection's requests still go straight through. */
+  @Test
+  void aPipeliningClientDoesNotStarveOthers() throws Exception {
+    TestUpstream up = countingUpstream();
+    startProxy(", event-loops: 1", "routes:\n" + route("/", up.url()));
+    long before = medianMicros();
+    try (Socket greedy = new Socket(InetAddress.getLoopbackAddress(), proxyPort)) {
+      Thread reader = new Thread(() -> {
+        try {
+          greedy.getInputStream().transferTo(OutputStream.nullOutputStream());
+        } catch (IOException closed) {
+          // the test closes it
+        }
+      });
+      reader.setDaemon(true);
+      reader.start();
+      byte[] burst = "GET /greedy HTTP/1.1\r\nHost: x\r\n\r\n".repeat(5_000).getBytes();
+      Thread writer = new Thread(() -> {
+        try {
+          greedy.getOutputStream().write(burst);
+        } catch (IOException closed) {
+          // the test closes it
+        }
+      });
+      writer.setDaemon(true);
+      writer.start();
+      Thread.sleep(100);
+      long during = medianMicros();
+      assertTrue(during < before + 20_000, "median latency went from " + before + " to " + during + " us");
+    }
+  }
+
+  @Test
   void optionsAsteriskIsAnsweredByTheProxy() throws Exception {
     TestUpstream up = countingUpstream();
     startProxy("routes:\n" + route("/", up.url()));

@@ -176,8 +176,13 @@ final class Exchange implements TimeoutSweep.Watched {
       upstreamBodyFailed(new IllegalStateException("no data for " + target.readTimeoutMillis() + " ms"));
       return;
     }
-    long waited = phase == Phase.SENDING ? target.readTimeoutMillis() : target.timeoutMillis();
-    fail(504, "no response from " + target.origin() + " within " + waited + " ms");
+    if (phase == Phase.SENDING && !upstreamRequest.writeQueueFull()) {
+      // the upstream would take more: the client stopped sending its body
+      fail(408, "request body stalled for " + target.readTimeoutMillis() + " ms");
+    } else {
+      long waited = phase == Phase.SENDING ? target.readTimeoutMillis() : target.timeoutMillis();
+      fail(504, "no response from " + target.origin() + " within " + waited + " ms");
+    }
     upstreamRequest.reset();
     lease.discard();
   }
