@@ -138,6 +138,8 @@ class ReverseProxyTest extends ProxyTestBase {
           + "6\r\nhello \r\n5\r\nworld\r\n0\r\n\r\n").read().bodyText());
       assertEquals("chunked", up.last().headers().get("Transfer-Encoding"));
       assertNull(up.last().headers().get("Content-Length"));
+      assertEquals("got 0:", raw.send("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n").read().bodyText());
+      assertEquals("0", up.last().headers().get("Content-Length"));
     }
   }
 }

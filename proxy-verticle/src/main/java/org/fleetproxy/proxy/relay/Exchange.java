@@ -97,7 +97,6 @@ final class Exchange implements TimeoutSweep.Watched {
     relay.timeouts().watch(this);
     lastActivity = relay.timeouts().now();
     if (!hasBody) {
-      headers.remove("Content-Length");
       up.end();
       phase = Phase.AWAITING_HEAD;
       return;
