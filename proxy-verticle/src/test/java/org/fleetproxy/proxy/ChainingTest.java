@@ -78,8 +78,7 @@ class ChainingTest extends ProxyTestBase {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
     String text = "";
     while (System.nanoTime() < deadline) {
-      text = send(new RequestOptions().setHost("127.0.0.1").setPort(parentAdminPort).setURI("/metrics"), null)
-          .body().toString();
+      text = adminGet(parentAdminPort, "/metrics");
       if (text.contains(line)) {
         return text;
       }

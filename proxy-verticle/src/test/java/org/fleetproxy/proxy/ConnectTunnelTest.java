@@ -166,7 +166,7 @@ class ConnectTunnelTest extends ProxyTestBase {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
     String body = "";
     while (System.nanoTime() < deadline) {
-      body = send(new RequestOptions().setHost("127.0.0.1").setPort(adminPort).setURI("/metrics"), null).body().toString();
+      body = adminGet(adminPort, "/metrics");
       if (body.contains(text)) {
         return body;
       }

@@ -236,9 +236,7 @@ class IngressLimitsTest extends ProxyTestBase {
       long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
       while (!text.contains("proxy_rejected_requests_total{reason=\"te-and-cl\"} 50.0") && System.nanoTime() < deadline) {
         Thread.sleep(100);
-        try (RawClient admin = new RawClient(adminPort)) {
-          text = admin.send("GET /metrics HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").read().bodyText();
-        }
+        text = adminGet(adminPort, "/metrics");
       }
       assertTrue(text.contains("proxy_rejected_requests_total{reason=\"te-and-cl\"} 50.0"), text);
       assertTrue(logged.size() >= 1 && logged.size() <= 2 * 3, "log lines for 50 rejections: " + logged.size());

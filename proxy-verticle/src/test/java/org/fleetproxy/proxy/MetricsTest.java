@@ -29,9 +29,7 @@ class MetricsTest extends ProxyTestBase {
   private static final String BODY = "thirty-one bytes of payload....";
 
   private String admin(String path) throws Exception {
-    try (RawClient raw = new RawClient(adminPort)) {
-      return raw.send("GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n").read().bodyText();
-    }
+    return adminGet(adminPort, path);
   }
 
   /** Polls /metrics until {@code line} appears: counters reach the registry on the next flush. */

@@ -4,6 +4,7 @@ import org.fleetproxy.pool.KeepAlivePolicy;
 import org.fleetproxy.proxy.target.AbsoluteTarget;
 import org.fleetproxy.proxy.target.HostPort;
 
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -16,14 +17,18 @@ import java.util.Locale;
 final class HeadParser {
 
   private final Limits limits;
-  private final StringBuilder line = new StringBuilder();
+  /** The current line's bytes, without CRLF; a head line longer than the limits is a fault anyway. */
+  private final byte[] line;
+  private int length;
   private boolean cr;
   private boolean requestLineSeen;
   private int headBytes;
   private Rejection fault;
-  private String method;
+  private boolean connect;
+  private boolean options;
+  private boolean http11;
+  /** The request target when its form needs a closer look (not plain origin-form), else null. */
   private String target;
-  private String version;
   private int fields;
   private final List<String> hosts = new ArrayList<>(1);
   private final List<String> contentLengths = new ArrayList<>(1);
@@ -35,6 +40,7 @@ final class HeadParser {
 
   HeadParser(Limits limits) {
     this.limits = limits;
+    this.line = new byte[Math.max(limits.maxRequestLine(), limits.maxHeaderSize())];
   }
 
   /** Takes one byte; true when it ended the head (the blank line). */
@@ -53,63 +59,77 @@ final class HeadParser {
     } else if (b == '\n') {
       fail(400, "bad-line-ending", "bare LF");
       return endOfLine();
-    } else if (!requestLineSeen && line.length() >= limits.maxRequestLine()) {
+    } else if (!requestLineSeen && length >= limits.maxRequestLine()) {
       fail(414, "request-line-too-long", "over " + limits.maxRequestLine() + " bytes");
-    } else if (headBytes > limits.maxRequestLine() + limits.maxHeaderSize()) {
+    } else if (headBytes > limits.maxRequestLine() + limits.maxHeaderSize() || length >= line.length) {
       fail(431, "header-too-large", "over " + limits.maxHeaderSize() + " bytes");
     } else {
-      line.append((char) (b & 0xFF));
+      line[length++] = b;
     }
     return false;
   }
 
   private boolean endOfLine() {
-    String l = line.toString();
-    line.setLength(0);
+    int n = length;
+    length = 0;
     if (!requestLineSeen) {
-      if (!l.isEmpty()) {
+      if (n > 0) {
         requestLineSeen = true;
-        requestLine(l);
+        requestLine(n);
       }
       return false;
     }
-    if (l.isEmpty()) {
+    if (n == 0) {
       judge();
       return true;
     }
-    field(l);
+    field(n);
     return false;
   }
 
-  private void requestLine(String l) {
-    int sp1 = l.indexOf(' ');
-    int sp2 = sp1 < 0 ? -1 : l.indexOf(' ', sp1 + 1);
-    if (sp1 <= 0 || sp2 <= sp1 + 1 || sp2 == l.length() - 1 || l.indexOf(' ', sp2 + 1) >= 0) {
+  private void requestLine(int n) {
+    int sp1 = indexOf((byte) ' ', 0, n);
+    int sp2 = sp1 < 0 ? -1 : indexOf((byte) ' ', sp1 + 1, n);
+    if (sp1 <= 0 || sp2 <= sp1 + 1 || sp2 == n - 1 || indexOf((byte) ' ', sp2 + 1, n) >= 0) {
       fail(400, "bad-request-line", "not 'method target version'");
       return;
     }
-    method = l.substring(0, sp1);
-    target = l.substring(sp1 + 1, sp2);
-    version = l.substring(sp2 + 1);
-    if (ChunkExtension.token(method, 0) != method.length()) {
-      fail(400, "bad-method", "invalid character in method");
-    } else if (!version.equals("HTTP/1.1") && !version.equals("HTTP/1.0")) {
-      fail(505, "bad-version", "unsupported version " + version);
+    for (int i = 0; i < sp1; i++) {
+      if (!ChunkExtension.isTchar((char) (line[i] & 0xFF))) {
+        fail(400, "bad-method", "invalid character in method");
+        return;
+      }
     }
+    connect = is("CONNECT", 0, sp1, false);
+    options = is("OPTIONS", 0, sp1, false);
+    http11 = is("HTTP/1.1", sp2 + 1, n, false);
+    if (!http11 && !is("HTTP/1.0", sp2 + 1, n, false)) {
+      fail(505, "bad-version", "unsupported version "
+          + new String(line, sp2 + 1, n - sp2 - 1, StandardCharsets.ISO_8859_1));
+      return;
+    }
+    boolean originForm = line[sp1 + 1] == '/' && !connect;
+    target = originForm ? null : new String(line, sp1 + 1, sp2 - sp1 - 1, StandardCharsets.ISO_8859_1);
   }
 
-  private void field(String l) {
-    if (l.charAt(0) == ' ' || l.charAt(0) == '\t') {
+  private void field(int n) {
+    if (line[0] == ' ' || line[0] == '\t') {
       fail(400, "obs-fold", "folded header line");
       return;
     }
-    int colon = l.indexOf(':');
-    if (colon <= 0 || ChunkExtension.token(l, 0) != colon) {
+    int colon = indexOf((byte) ':', 0, n);
+    if (colon <= 0) {
       fail(400, "bad-header-name", "invalid field name");
       return;
     }
-    for (int i = colon + 1; i < l.length(); i++) {
-      char c = l.charAt(i);
+    for (int i = 0; i < colon; i++) {
+      if (!ChunkExtension.isTchar((char) (line[i] & 0xFF))) {
+        fail(400, "bad-header-name", "invalid field name");
+        return;
+      }
+    }
+    for (int i = colon + 1; i < n; i++) {
+      int c = line[i] & 0xFF;
       if ((c < 0x20 && c != '\t') || c == 0x7F) {
         fail(400, "bad-header-value", "control character in a field value");
         return;
@@ -119,26 +139,61 @@ final class HeadParser {
       fail(431, "too-many-headers", "over " + limits.maxHeaderFields() + " fields");
       return;
     }
-    String name = l.substring(0, colon);
-    String value = l.substring(colon + 1).trim();
-    if (name.equalsIgnoreCase("Host")) {
-      hosts.add(value);
-    } else if (name.equalsIgnoreCase("Content-Length")) {
-      contentLengths.add(value);
-    } else if (name.equalsIgnoreCase("Transfer-Encoding")) {
-      transferEncodings.add(value);
-    } else if (name.equalsIgnoreCase("Upgrade")) {
+    if (is("host", 0, colon, true)) {
+      hosts.add(value(colon, n));
+    } else if (is("content-length", 0, colon, true)) {
+      contentLengths.add(value(colon, n));
+    } else if (is("transfer-encoding", 0, colon, true)) {
+      transferEncodings.add(value(colon, n));
+    } else if (is("upgrade", 0, colon, true)) {
       upgradeHeader = true;
-    } else if (name.equalsIgnoreCase("Connection")) {
-      connectionUpgrade |= KeepAlivePolicy.hasToken(value, "upgrade");
+    } else if (is("connection", 0, colon, true)) {
+      connectionUpgrade |= KeepAlivePolicy.hasToken(value(colon, n), "upgrade");
     }
+  }
+
+  private String value(int colon, int n) {
+    int from = colon + 1;
+    while (from < n && (line[from] == ' ' || line[from] == '\t')) {
+      from++;
+    }
+    int to = n;
+    while (to > from && (line[to - 1] == ' ' || line[to - 1] == '\t')) {
+      to--;
+    }
+    return new String(line, from, to - from, StandardCharsets.ISO_8859_1);
+  }
+
+  private int indexOf(byte b, int from, int to) {
+    for (int i = from; i < to; i++) {
+      if (line[i] == b) {
+        return i;
+      }
+    }
+    return -1;
+  }
+
+  /** Whether {@code line[from, to)} is {@code text}, ignoring ASCII case when asked. */
+  private boolean is(String text, int from, int to, boolean ignoreCase) {
+    if (to - from != text.length()) {
+      return false;
+    }
+    for (int i = 0; i < text.length(); i++) {
+      int c = line[from + i];
+      if (ignoreCase && c >= 'A' && c <= 'Z') {
+        c += 'a' - 'A';
+      }
+      if (c != text.charAt(i)) {
+        return false;
+      }
+    }
+    return true;
   }
 
   private void judge() {
     if (fault != null) {
       return;
     }
-    boolean http11 = version.equals("HTTP/1.1");
     if (hosts.size() > 1 || (http11 && hosts.isEmpty())) {
       fail(400, "bad-host", http11 && hosts.isEmpty() ? "HTTP/1.1 request without Host" : "more than one Host");
       return;
@@ -172,7 +227,10 @@ final class HeadParser {
   }
 
   private boolean targetFormOk() {
-    if (method.equals("CONNECT")) {
+    if (target == null) {
+      return true;
+    }
+    if (connect) {
       if (HostPort.parse(target) == null) {
         fail(400, "bad-target", "CONNECT needs host:port");
         return false;
@@ -180,7 +238,7 @@ final class HeadParser {
       return true;
     }
     if (target.equals("*")) {
-      if (!method.equals("OPTIONS")) {
+      if (!options) {
         fail(400, "bad-target", "asterisk-form is for OPTIONS only");
         return false;
       }
@@ -246,7 +304,7 @@ final class HeadParser {
 
   /** Whether what follows this head may stop being HTTP: a CONNECT, or an upgrade request. */
   boolean opensTunnel() {
-    return "CONNECT".equals(method) || (upgradeHeader && connectionUpgrade);
+    return connect || (upgradeHeader && connectionUpgrade);
   }
 
   boolean chunked() {
@@ -258,12 +316,15 @@ final class HeadParser {
   }
 
   void reset() {
-    line.setLength(0);
+    length = 0;
     cr = false;
     requestLineSeen = false;
     headBytes = 0;
     fault = null;
-    method = target = version = null;
+    connect = false;
+    options = false;
+    http11 = false;
+    target = null;
     fields = 0;
     hosts.clear();
     contentLengths.clear();

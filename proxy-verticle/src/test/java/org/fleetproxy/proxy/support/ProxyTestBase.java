@@ -97,6 +97,13 @@ public abstract class ProxyTestBase {
     }
   }
 
+  /** The body of {@code GET path} on an admin server, over a fresh connection. */
+  protected static String adminGet(int port, String path) throws Exception {
+    try (RawClient raw = new RawClient(port)) {
+      return raw.send("GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n").read().bodyText();
+    }
+  }
+
   protected static <T> T await(Future<T> f) throws Exception {
     return f.await(30, TimeUnit.SECONDS);
   }
