@@ -5,12 +5,10 @@ import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.RequestOptions;
-import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.core.net.ProxyOptions;
 import io.vertx.core.net.ProxyType;
 import io.vertx.core.net.SelfSignedCertificate;
-import org.fleetproxy.pool.PoolVerticle;
 import org.fleetproxy.proxy.config.ConfigLoader;
 import org.fleetproxy.proxy.support.Ports;
 import org.fleetproxy.proxy.support.ProxyTestBase;
@@ -73,32 +71,6 @@ class ChainingTest extends ProxyTestBase {
         + "\", connect-ports: [" + tls.actualPort() + "] }\n");
   }
 
-  /** Polls the parent's /metrics until {@code line} appears: counters reach the registry on the next flush. */
-  private String parentMetricsWith(String line) throws Exception {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-    String text = "";
-    while (System.nanoTime() < deadline) {
-      text = adminGet(parentAdminPort, "/metrics");
-      if (text.contains(line)) {
-        return text;
-      }
-      Thread.sleep(100);
-    }
-    throw new AssertionError("no '" + line + "' in the parent's metrics:\n" + text);
-  }
-
-  private JsonObject childPoolOrigin(String key) throws Exception {
-    JsonObject stats = await(node.vertx().eventBus().<JsonObject>request(PoolVerticle.STATS_ADDRESS, null)
-        .map(m -> m.body()));
-    JsonArray origins = stats.getJsonArray("origins");
-    for (int i = 0; i < origins.size(); i++) {
-      if (origins.getJsonObject(i).getString("key").equals(key)) {
-        return origins.getJsonObject(i);
-      }
-    }
-    throw new AssertionError("no pool origin " + key + " in " + stats);
-  }
-
   private static RawResponse forwardGet(int proxyPort, int originPort, String path) throws Exception {
     try (RawClient raw = new RawClient(proxyPort)) {
       return raw.send("GET http://127.0.0.1:" + originPort + path + " HTTP/1.1\r\nHost: 127.0.0.1:" + originPort
@@ -114,7 +86,7 @@ class ChainingTest extends ProxyTestBase {
     assertEquals(200, r.status());
     assertEquals("origin /a/b?c=d", r.bodyText());
 
-    parentMetricsWith("proxy_requests_total{code=\"200\",method=\"GET\",route=\"forward\"} 1.0");
+    metricsContaining(parentAdminPort, "proxy_requests_total{code=\"200\",method=\"GET\",route=\"forward\"} 1.0");
     assertEquals(1, origin.requests.size());
     TestUpstream.Seen seen = origin.last();
     assertEquals("/a/b?c=d", seen.uri());
@@ -135,11 +107,11 @@ class ChainingTest extends ProxyTestBase {
     }
     assertEquals(5, one.requests.size());
     assertEquals(5, two.requests.size());
-    JsonObject viaParent = childPoolOrigin("http://127.0.0.1:" + parentPort);
+    JsonObject viaParent = poolOrigin("http://127.0.0.1:" + parentPort);
     assertTrue(viaParent.getLong("opened") <= 2, viaParent.encode());
     assertTrue(viaParent.getLong("reused") >= 8, viaParent.encode());
     assertEquals(10, viaParent.getLong("opened") + viaParent.getLong("reused"), viaParent.encode());
-    parentMetricsWith("proxy_requests_total{code=\"200\",method=\"GET\",route=\"forward\"} 10.0");
+    metricsContaining(parentAdminPort, "proxy_requests_total{code=\"200\",method=\"GET\",route=\"forward\"} 10.0");
   }
 
   @Test
@@ -156,7 +128,7 @@ class ChainingTest extends ProxyTestBase {
     assertEquals(200, reply.status());
     assertEquals("secret /vault", reply.body().toString());
     assertEquals(1, tlsRequests.get());
-    parentMetricsWith("proxy_requests_total{code=\"200\",method=\"CONNECT\",route=\"connect\"} 1.0");
+    metricsContaining(parentAdminPort, "proxy_requests_total{code=\"200\",method=\"CONNECT\",route=\"connect\"} 1.0");
   }
 
   @Test
@@ -167,7 +139,7 @@ class ChainingTest extends ProxyTestBase {
           + tls.actualPort() + "\r\n\r\n").read();
       assertEquals(502, r.status());
     }
-    parentMetricsWith("proxy_requests_total{code=\"407\",method=\"CONNECT\",route=\"connect\"} 1.0");
+    metricsContaining(parentAdminPort, "proxy_requests_total{code=\"407\",method=\"CONNECT\",route=\"connect\"} 1.0");
     assertEquals(0, tlsRequests.get());
   }
 }

@@ -1,5 +1,6 @@
 package org.fleetproxy.proxy;
 
+import org.fleetproxy.proxy.support.LogCapture;
 import org.fleetproxy.proxy.support.Ports;
 import org.fleetproxy.proxy.support.ProxyTestBase;
 import org.fleetproxy.proxy.support.RawClient;
@@ -8,12 +9,6 @@ import org.fleetproxy.proxy.support.TestUpstream;
 import org.junit.jupiter.api.Test;
 
 import java.nio.charset.StandardCharsets;
-import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.logging.Handler;
-import java.util.logging.LogRecord;
-import java.util.logging.Logger;
-import java.util.logging.SimpleFormatter;
 import java.util.Base64;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -145,24 +140,7 @@ class ForwardProxyTest extends ProxyTestBase {
 
   @Test
   void credentialsNeverReachTheLog() throws Exception {
-    List<String> logged = new CopyOnWriteArrayList<>();
-    Handler capture = new Handler() {
-      @Override
-      public void publish(LogRecord record) {
-        logged.add(new SimpleFormatter().formatMessage(record));
-      }
-
-      @Override
-      public void flush() {
-      }
-
-      @Override
-      public void close() {
-      }
-    };
-    Logger root = Logger.getLogger("");
-    root.addHandler(capture);
-    try {
+    try (LogCapture log = new LogCapture()) {
       int dead = Ports.free();
       startProxy("forward: { enabled: true, users: [\"alice:TopSecret1\"], connect-ports: [" + dead + "] }\n");
       for (String pass : new String[] {"TopSecret1", "WrongSecret2"}) {
@@ -175,15 +153,13 @@ class ForwardProxyTest extends ProxyTestBase {
               + basic("alice:" + pass) + "\r\n\r\n").read();
         }
       }
-      assertTrue(logged.size() >= 4, "expected the failures to be logged: " + logged);
-      for (String line : logged) {
+      assertTrue(log.lines().size() >= 4, "expected the failures to be logged: " + log.lines());
+      for (String line : log.lines()) {
         for (String secret : new String[] {"TopSecret1", "WrongSecret2", basic("alice:TopSecret1").substring(6),
             basic("alice:WrongSecret2").substring(6)}) {
           assertFalse(line.contains(secret), "credential in log: " + line);
         }
       }
-    } finally {
-      root.removeHandler(capture);
     }
   }
 }

@@ -5,19 +5,15 @@ import org.fleetproxy.proxy.support.ProxyTestBase;
 import org.fleetproxy.proxy.support.RawClient;
 import org.fleetproxy.proxy.support.RawResponse;
 import org.fleetproxy.proxy.support.RawUpstream;
+import org.fleetproxy.proxy.support.SilentListener;
 import org.junit.jupiter.api.Test;
 
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
-import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -53,30 +49,11 @@ class UpstreamFaultTest extends ProxyTestBase {
 
   @Test
   void connectTimeoutIs502WithinTheConnectTimeout() throws Exception {
-    // a listener that never accepts, its accept queue full: further SYNs go unanswered
-    try (ServerSocket silent = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      List<Socket> fillers = new ArrayList<>();
-      try {
-        for (int i = 0; i < 8; i++) {
-          Socket f = new Socket();
-          try {
-            f.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), silent.getLocalPort()), 200);
-            fillers.add(f);
-          } catch (IOException queueFull) {
-            f.close();
-            break;
-          }
-        }
-        startProxy("pool: { connect-timeout: 700ms }\nroutes:\n"
-            + route("/", "http://127.0.0.1:" + silent.getLocalPort() + "/"));
-        long[] ms = new long[1];
-        assertEquals(502, timed(ms).status());
-        assertTrue(ms[0] >= 600 && ms[0] < 3_000, "took " + ms[0] + " ms");
-      } finally {
-        for (Socket f : fillers) {
-          f.close();
-        }
-      }
+    try (SilentListener silent = new SilentListener()) {
+      startProxy("pool: { connect-timeout: 700ms }\nroutes:\n" + route("/", "http://127.0.0.1:" + silent.port() + "/"));
+      long[] ms = new long[1];
+      assertEquals(502, timed(ms).status());
+      assertTrue(ms[0] >= 600 && ms[0] < 3_000, "took " + ms[0] + " ms");
     }
   }
 

@@ -4,9 +4,7 @@ import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.UpgradeRejectedException;
 import io.vertx.core.http.WebSocket;
 import io.vertx.core.http.WebSocketClient;
-import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import org.fleetproxy.pool.PoolVerticle;
 import org.fleetproxy.proxy.support.ProxyTestBase;
 import org.fleetproxy.proxy.support.RawClient;
 import org.fleetproxy.proxy.support.RawResponse;
@@ -67,18 +65,6 @@ class WebSocketTest extends ProxyTestBase {
     public void close() throws Exception {
       server.close().await(10, TimeUnit.SECONDS);
     }
-  }
-
-  private JsonObject poolOrigin(String key) throws Exception {
-    JsonObject stats = await(node.vertx().eventBus().<JsonObject>request(PoolVerticle.STATS_ADDRESS, null)
-        .map(m -> m.body()));
-    JsonArray origins = stats.getJsonArray("origins");
-    for (int i = 0; i < origins.size(); i++) {
-      if (origins.getJsonObject(i).getString("key").equals(key)) {
-        return origins.getJsonObject(i);
-      }
-    }
-    throw new AssertionError("no pool origin " + key + " in " + stats);
   }
 
   /** The upgraded connection left the pool for good, and the next plain request needs a new one. */

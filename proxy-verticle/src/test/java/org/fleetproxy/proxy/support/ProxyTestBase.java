@@ -9,6 +9,9 @@ import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.RequestOptions;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import org.fleetproxy.pool.PoolVerticle;
 import org.fleetproxy.proxy.ProxyNode;
 import org.fleetproxy.proxy.config.ConfigLoader;
 import org.junit.jupiter.api.AfterEach;
@@ -102,6 +105,33 @@ public abstract class ProxyTestBase {
     try (RawClient raw = new RawClient(port)) {
       return raw.send("GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n").read().bodyText();
     }
+  }
+
+  /** Polls an admin server's /metrics until {@code text} appears: counters reach it on the next flush. */
+  protected static String metricsContaining(int port, String text) throws Exception {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+    String body = "";
+    while (System.nanoTime() < deadline) {
+      body = adminGet(port, "/metrics");
+      if (body.contains(text)) {
+        return body;
+      }
+      Thread.sleep(100);
+    }
+    throw new AssertionError("no '" + text + "' in:\n" + body);
+  }
+
+  /** This node's pool stats for one origin key, from {@code proxy.pool.stats}. */
+  protected JsonObject poolOrigin(String key) throws Exception {
+    JsonObject stats = await(node.vertx().eventBus().<JsonObject>request(PoolVerticle.STATS_ADDRESS, null)
+        .map(m -> m.body()));
+    JsonArray origins = stats.getJsonArray("origins");
+    for (int i = 0; i < origins.size(); i++) {
+      if (origins.getJsonObject(i).getString("key").equals(key)) {
+        return origins.getJsonObject(i);
+      }
+    }
+    throw new AssertionError("no pool origin " + key + " in " + stats);
   }
 
   protected static <T> T await(Future<T> f) throws Exception {
