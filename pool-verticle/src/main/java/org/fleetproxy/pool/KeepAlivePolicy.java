@@ -32,6 +32,9 @@ public final class KeepAlivePolicy {
 
   /** Whether the upstream connection may go back to the pool after this response. */
   public static boolean upstreamReusable(HttpVersion responseVersion, MultiMap responseHeaders) {
+    if (!responseHeaders.contains("Connection")) {
+      return responseVersion != HttpVersion.HTTP_1_0;
+    }
     return persistent(responseVersion, responseHeaders.getAll("Connection"));
   }
 

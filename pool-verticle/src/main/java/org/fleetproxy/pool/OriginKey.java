@@ -28,6 +28,8 @@ public final class OriginKey {
   private final Parent parent;
   private final int hash;
   private final String label;
+  private final String authority;
+  private final String hostHeader;
 
   public OriginKey(String scheme, String host, int port, String serverName, String partition) {
     this(scheme, host, port, serverName, partition, null);
@@ -41,7 +43,10 @@ public final class OriginKey {
     this.partition = partition == null ? "" : partition;
     this.parent = parent;
     this.hash = Objects.hash(scheme, host, port, this.serverName, this.partition, parent);
-    this.label = scheme + "://" + authority() + (this.partition.isEmpty() ? "" : "#" + this.partition)
+    String bracketed = host.indexOf(':') >= 0 ? "[" + host + "]" : host;
+    this.authority = bracketed + ":" + port;
+    this.hostHeader = port == (tls() ? 443 : 80) ? bracketed : authority;
+    this.label = scheme + "://" + authority + (this.partition.isEmpty() ? "" : "#" + this.partition)
         + (parent == null ? "" : " via " + parent);
   }
 
@@ -79,16 +84,12 @@ public final class OriginKey {
 
   /** {@code host:port}, IPv6 literals bracketed. */
   public String authority() {
-    return bracketedHost() + ":" + port;
+    return authority;
   }
 
   /** The {@code Host} header for this origin: the authority, without the port when it is the scheme's default. */
   public String hostHeader() {
-    return port == (tls() ? 443 : 80) ? bracketedHost() : authority();
-  }
-
-  private String bracketedHost() {
-    return host.indexOf(':') >= 0 ? "[" + host + "]" : host;
+    return hostHeader;
   }
 
   @Override

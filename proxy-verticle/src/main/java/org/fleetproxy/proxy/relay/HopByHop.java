@@ -44,10 +44,10 @@ final class HopByHop {
   }
 
   private static List<String> connectionTokens(MultiMap headers) {
-    List<String> values = headers.getAll("Connection");
-    if (values.isEmpty()) {
+    if (!headers.contains("Connection")) {
       return null;
     }
+    List<String> values = headers.getAll("Connection");
     List<String> tokens = new ArrayList<>(4);
     for (String v : values) {
       for (String t : v.split(",")) {
