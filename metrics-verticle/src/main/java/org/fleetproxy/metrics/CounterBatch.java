@@ -21,10 +21,25 @@ public final class CounterBatch {
 
   private final Map<RequestKey, long[]> requests = new HashMap<>();
   private final Map<String, long[]> rejected = new HashMap<>();
+  /** Per route: a count per duration bucket, then the sum of nanoseconds in the last slot. */
+  private final Map<String, long[]> durations = new HashMap<>();
+  private final Map<String, long[]> gauges = new HashMap<>();
   private final Map<TrafficKey, long[]> traffic = new HashMap<>();
 
   public void request(String route, String method, int code) {
     requests.computeIfAbsent(new RequestKey(route, method, code), k -> new long[1])[0]++;
+  }
+
+  /** Records how long a request took, for {@code proxy_request_duration_seconds{route}}. */
+  public void duration(String route, long nanos) {
+    long[] d = durations.computeIfAbsent(route, k -> new long[DurationHistogram.BOUNDS.length + 1]);
+    d[DurationHistogram.bucket(nanos)]++;
+    d[DurationHistogram.BOUNDS.length] += nanos;
+  }
+
+  /** Moves a gauge by {@code delta}: "client" and "upstream" connections, "tunnels". */
+  public void gauge(String name, long delta) {
+    gauges.computeIfAbsent(name, k -> new long[1])[0] += delta;
   }
 
   /** Counts a request refused before it was relayed, by reason. */
@@ -41,10 +56,11 @@ public final class CounterBatch {
 
   /**
    * The accumulated deltas as {@code {"requests":[[route,method,code,n]...],"traffic":[[dir,target,user,bytes]...],
-   * "rejected":[[reason,n]...]}}, or null when nothing happened; the batch is empty afterwards.
+   * "rejected":[[reason,n]...],"durations":[[route,[bucket counts],seconds]...],"gauges":{name:delta}}}, or null
+   * when nothing happened; the batch is empty afterwards.
    */
   public JsonObject drain() {
-    if (requests.isEmpty() && traffic.isEmpty() && rejected.isEmpty()) {
+    if (requests.isEmpty() && traffic.isEmpty() && rejected.isEmpty() && durations.isEmpty() && gauges.isEmpty()) {
       return null;
     }
     JsonArray req = new JsonArray();
@@ -53,9 +69,22 @@ public final class CounterBatch {
     traffic.forEach((k, v) -> tr.add(new JsonArray().add(k.direction).add(k.target).add(k.user).add(v[0])));
     JsonArray rj = new JsonArray();
     rejected.forEach((k, v) -> rj.add(new JsonArray().add(k).add(v[0])));
+    JsonArray du = new JsonArray();
+    durations.forEach((route, d) -> {
+      JsonArray counts = new JsonArray();
+      for (int i = 0; i < DurationHistogram.BOUNDS.length; i++) {
+        counts.add(d[i]);
+      }
+      du.add(new JsonArray().add(route).add(counts).add(d[DurationHistogram.BOUNDS.length] / 1e9));
+    });
+    JsonObject ga = new JsonObject();
+    gauges.forEach((k, v) -> ga.put(k, v[0]));
     requests.clear();
     traffic.clear();
     rejected.clear();
-    return new JsonObject().put("requests", req).put("traffic", tr).put("rejected", rj);
+    durations.clear();
+    gauges.clear();
+    return new JsonObject().put("requests", req).put("traffic", tr).put("rejected", rj).put("durations", du)
+        .put("gauges", ga);
   }
 }

@@ -1,8 +1,15 @@
 package org.fleetproxy.metrics;
 
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.Tag;
+import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.core.instrument.binder.system.FileDescriptorMetrics;
+import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
+import io.micrometer.core.instrument.binder.system.UptimeMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Future;
@@ -14,6 +21,9 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BooleanSupplier;
 
 /**
@@ -24,6 +34,8 @@ public final class MetricsVerticle extends VerticleBase {
 
   /** Local address: counter deltas from proxy instances, in the shape of {@link CounterBatch#drain()}. */
   public static final String DELTA_ADDRESS = "proxy.metrics.delta";
+  /** Local address: the pool's stats ({@code {"origins":[...]}} as on {@code proxy.pool.stats}), about once a second. */
+  public static final String POOL_ADDRESS = "proxy.metrics.pool";
   /** Request: any body. Answer: {@code {"nodes":[{"node","counters":[...]}],"sum":[...]}}. */
   public static final String SNAPSHOT_ADDRESS = "proxy.metrics.snapshot";
 
@@ -37,6 +49,10 @@ public final class MetricsVerticle extends VerticleBase {
   private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
   private final LabelBound targets;
   private final LabelBound users;
+  private final DurationHistogram durations = new DurationHistogram();
+  private final Map<String, AtomicLong> gauges = new HashMap<>();
+  private final PoolMeters poolMeters;
+  private JvmGcMetrics gc;
   private HttpServer server;
 
   public MetricsVerticle(AdminOptions options, BooleanSupplier ready) {
@@ -44,11 +60,24 @@ public final class MetricsVerticle extends VerticleBase {
     this.ready = ready;
     this.targets = new LabelBound(options.maxTargets());
     this.users = new LabelBound(options.maxTargets());
+    this.poolMeters = new PoolMeters(registry, targets);
   }
 
   @Override
   public Future<?> start() {
+    registry.getPrometheusRegistry().register(durations);
+    gauge("client", "proxy.active.connections", "side", "client");
+    gauge("upstream", "proxy.active.connections", "side", "upstream");
+    gauge("tunnels", "proxy.tunnels.active", null, null);
+    new JvmMemoryMetrics().bindTo(registry);
+    gc = new JvmGcMetrics();
+    gc.bindTo(registry);
+    new JvmThreadMetrics().bindTo(registry);
+    new ProcessorMetrics().bindTo(registry);
+    new FileDescriptorMetrics().bindTo(registry);
+    new UptimeMetrics().bindTo(registry);
     vertx.eventBus().<JsonObject>localConsumer(DELTA_ADDRESS, m -> apply(m.body()));
+    vertx.eventBus().<JsonObject>localConsumer(POOL_ADDRESS, m -> poolMeters.update(m.body().getJsonArray("origins")));
     vertx.eventBus().<JsonObject>consumer(SNAPSHOT_ADDRESS, this::snapshot);
     Router router = Router.router(vertx);
     router.get("/metrics").handler(this::metrics);
@@ -59,6 +88,22 @@ public final class MetricsVerticle extends VerticleBase {
     });
     return vertx.createHttpServer().requestHandler(router).listen(options.port(), options.host())
         .onSuccess(s -> server = s);
+  }
+
+  @Override
+  public Future<?> stop() {
+    gc.close();
+    return Future.succeededFuture();
+  }
+
+  private void gauge(String key, String name, String tag, String value) {
+    AtomicLong v = new AtomicLong();
+    gauges.put(key, v);
+    Gauge.Builder<AtomicLong> b = Gauge.builder(name, v, AtomicLong::get);
+    if (tag != null) {
+      b.tag(tag, value);
+    }
+    b.register(registry);
   }
 
   /** The port the admin server listens on (differs from the configured one when that was 0). */
@@ -75,6 +120,22 @@ public final class MetricsVerticle extends VerticleBase {
           .register(registry).increment(r.getLong(3));
     }
     applyRejected(delta.getJsonArray("rejected", new JsonArray()));
+    JsonArray du = delta.getJsonArray("durations", new JsonArray());
+    for (int i = 0; i < du.size(); i++) {
+      JsonArray d = du.getJsonArray(i);
+      JsonArray c = d.getJsonArray(1);
+      long[] counts = new long[c.size()];
+      for (int k = 0; k < counts.length; k++) {
+        counts[k] = c.getLong(k);
+      }
+      durations.add(d.getString(0), counts, d.getDouble(2));
+    }
+    delta.getJsonObject("gauges", new JsonObject()).forEach(e -> {
+      AtomicLong g = gauges.get(e.getKey());
+      if (g != null) {
+        g.addAndGet(((Number) e.getValue()).longValue());
+      }
+    });
     JsonArray tr = delta.getJsonArray("traffic");
     for (int i = 0; i < tr.size(); i++) {
       JsonArray t = tr.getJsonArray(i);

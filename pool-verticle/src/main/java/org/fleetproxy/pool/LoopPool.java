@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.LongConsumer;
 import java.util.function.Supplier;
 
 /**
@@ -21,6 +22,7 @@ public final class LoopPool {
   private final Context context;
   private final Map<OriginKey, OriginQueue> queues = new HashMap<>();
   private final long sweepTimer;
+  private LongConsumer connectionsChanged = d -> { };
 
   LoopPool(UpstreamPool owner, Context context, long sweepIntervalMillis) {
     this.owner = owner;
@@ -45,6 +47,15 @@ public final class LoopPool {
       queues.put(key, q);
     }
     return q;
+  }
+
+  /** Told +1 for every connection opened and -1 for every one that leaves, on this event loop. */
+  public void onConnectionsChanged(LongConsumer listener) {
+    this.connectionsChanged = listener;
+  }
+
+  void connectionsChanged(long delta) {
+    connectionsChanged.accept(delta);
   }
 
   PoolSettings settings() {

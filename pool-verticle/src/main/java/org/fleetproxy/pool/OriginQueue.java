@@ -99,6 +99,7 @@ final class OriginQueue {
 
   private PooledConnection opened(HttpClientConnection connection) {
     opened++;
+    loop.connectionsChanged(1);
     UpstreamChannels.guard(connection);
     PooledConnection pc = new PooledConnection(this, connection);
     connection.closeHandler(v -> onClose(pc));
@@ -213,12 +214,14 @@ final class OriginQueue {
     }
   }
 
+  /** Every connection is counted here exactly once, when it leaves the pool for whatever reason. */
   private void count(CloseReason reason) {
     closed.merge(reason, 1L, Long::sum);
+    loop.connectionsChanged(-1);
   }
 
   OriginStats stats() {
-    return new OriginStats(key.toString(), idle.size(), leased, opened, reused, failedConnects,
+    return new OriginStats(key.toString(), key.authority(), idle.size(), leased, opened, reused, failedConnects,
         OriginStats.closedMap(closed));
   }
 }

@@ -7,7 +7,7 @@ import java.util.Map;
 import java.util.TreeMap;
 
 /** Counters of one origin's connections, as seen by one partition or summed over several. */
-public record OriginStats(String key, long idle, long inUse, long opened, long reused, long failedConnects,
+public record OriginStats(String key, String target, long idle, long inUse, long opened, long reused, long failedConnects,
                           Map<String, Long> closed) {
 
   public long closed(String reason) {
@@ -17,7 +17,7 @@ public record OriginStats(String key, long idle, long inUse, long opened, long r
   public OriginStats plus(OriginStats o) {
     Map<String, Long> sum = new TreeMap<>(closed);
     o.closed.forEach((k, v) -> sum.merge(k, v, Long::sum));
-    return new OriginStats(key, idle + o.idle, inUse + o.inUse, opened + o.opened, reused + o.reused,
+    return new OriginStats(key, target, idle + o.idle, inUse + o.inUse, opened + o.opened, reused + o.reused,
         failedConnects + o.failedConnects, sum);
   }
 
@@ -25,6 +25,7 @@ public record OriginStats(String key, long idle, long inUse, long opened, long r
   public JsonObject toJson() {
     return new JsonObject()
         .put("key", key)
+        .put("target", target)
         .put("idle", idle)
         .put("in-use", inUse)
         .put("opened", opened)

@@ -4,6 +4,8 @@ import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
 import org.fleetproxy.metrics.AdminOptions;
 import org.fleetproxy.metrics.MetricsVerticle;
 import org.fleetproxy.pool.PoolVerticle;
@@ -19,6 +21,9 @@ import java.util.concurrent.atomic.AtomicReference;
  * verticle (pool control) and one proxy verticle per event loop sharing the ingress port.
  */
 public final class ProxyNode {
+
+  /** How often the pool's counters are copied to the metrics registry. */
+  static final long POOL_METRICS_INTERVAL_MILLIS = 1_000;
 
   private final Vertx vertx;
   private final UpstreamPool pool;
@@ -51,6 +56,11 @@ public final class ProxyNode {
             new DeploymentOptions().setInstances(s.eventLoops())))
         .map(id -> {
           ready.set(true);
+          vertx.setPeriodic(POOL_METRICS_INTERVAL_MILLIS, t -> pool.stats().onSuccess(stats -> {
+            JsonArray origins = new JsonArray();
+            stats.forEach(o -> origins.add(o.toJson()));
+            vertx.eventBus().send(MetricsVerticle.POOL_ADDRESS, new JsonObject().put("origins", origins));
+          }));
           return new ProxyNode(vertx, pool, active, nodeId);
         })
         .recover(t -> vertx.close().transform(v -> Future.failedFuture(t)));

@@ -61,6 +61,7 @@ public final class ProxyVerticle extends VerticleBase implements RelayContext, R
   @Override
   public Future<?> start() {
     partition = pool.partition();
+    partition.onConnectionsChanged(d -> counters.gauge("upstream", d));
     timeouts = new TimeoutSweep(vertx);
     netClient = vertx.createNetClient(new NetClientOptions().setTcpNoDelay(true));
     flushTimer = vertx.setPeriodic(FLUSH_INTERVAL_MILLIS, id -> flush());
@@ -92,7 +93,11 @@ public final class ProxyVerticle extends VerticleBase implements RelayContext, R
 
   private void accept(HttpConnection connection, Limits limits, long idleTimeoutMillis) {
     int open = clientConnections.incrementAndGet();
-    connection.closeHandler(v -> clientConnections.decrementAndGet());
+    counters.gauge("client", 1);
+    connection.closeHandler(v -> {
+      clientConnections.decrementAndGet();
+      counters.gauge("client", -1);
+    });
     if (limits.maxConnections() > 0 && open > limits.maxConnections()) {
       rejected(new Rejection(503, "too-many-connections", "over " + limits.maxConnections() + " open connections"),
           String.valueOf(connection.remoteAddress()));
@@ -155,6 +160,7 @@ public final class ProxyVerticle extends VerticleBase implements RelayContext, R
   @Override
   public void completed(Target target, HttpServerRequest request, HttpServerResponse response, int status, long nanos) {
     counters.request(target.routeLabel(), request.method().name(), status);
+    counters.duration(target.routeLabel(), nanos);
     String origin = target.origin().authority();
     counters.traffic("in", origin, target.user(), request.bytesRead());
     counters.traffic("out", origin, target.user(), response.bytesWritten());
@@ -163,6 +169,11 @@ public final class ProxyVerticle extends VerticleBase implements RelayContext, R
   @Override
   public void answered(String routeLabel, HttpServerRequest request, int status) {
     counters.request(routeLabel, request.method().name(), status);
+  }
+
+  @Override
+  public void tunnels(long delta) {
+    counters.gauge("tunnels", delta);
   }
 
   @Override

@@ -50,7 +50,9 @@ class ConnectTunnelTest extends ProxyTestBase {
       RawResponse r = raw.send(get).read();
       assertEquals("through the tunnel", r.bodyText());
       assertEquals("/t", up.last().uri());
+      metricsContaining(adminPort, "proxy_tunnels_active 1.0");
     }
+    metricsContaining(adminPort, "proxy_tunnels_active 0.0");
     String target = "127.0.0.1:" + up.port();
     String metrics = metricsContaining(adminPort, "proxy_traffic_bytes_total{direction=\"out\",target=\"" + target + "\",user=\"ann\"}");
     assertTrue(metrics.contains("proxy_requests_total{code=\"200\",method=\"CONNECT\",route=\"connect\"} 1.0"), metrics);

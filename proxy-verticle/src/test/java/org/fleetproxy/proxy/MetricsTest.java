@@ -51,6 +51,8 @@ class MetricsTest extends ProxyTestBase {
         + (8 * BODY.length()) + ".0"), text);
     assertTrue(text.contains("proxy_traffic_bytes_total{direction=\"in\",target=\"" + target + "\",user=\"-\"} 100.0"),
         text);
+    assertTrue(text.contains("proxy_request_duration_seconds_count{route=\"/api/\"} 8"), text);
+    assertTrue(text.contains("proxy_request_duration_seconds_bucket{route=\"/api/\",le=\"+Inf\"} 8"), text);
 
     JsonObject snapshot = await(node.vertx().eventBus().<JsonObject>request(MetricsVerticle.SNAPSHOT_ADDRESS, null)
         .map(m -> m.body()));
@@ -107,6 +109,37 @@ class MetricsTest extends ProxyTestBase {
     assertEquals(3, targets, text);
     assertTrue(text.contains("target=\"other\""), text);
     assertTrue(text.contains("proxy_label_values_folded_total{label=\"target\"} 3.0"), text);
+  }
+
+  @Test
+  void connectionGaugesAndPoolMetersFollowTheConnections() throws Exception {
+    TestUpstream up = upstream(r -> r.response().end(BODY));
+    startProxy("routes:\n" + route("/", up.url()));
+    String target = "127.0.0.1:" + up.port();
+    try (RawClient a = new RawClient(proxyPort); RawClient b = new RawClient(proxyPort)) {
+      a.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n").read();
+      b.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n").read();
+      String text = metricsContaining(adminPort, "proxy_active_connections{side=\"client\"} 2.0");
+      long opened = up.connections.get();
+      assertTrue(text.contains("proxy_active_connections{side=\"upstream\"} " + opened + ".0"), text);
+      text = metricsContaining(adminPort, "proxy_upstream_connections_opened_total{target=\"" + target + "\"} "
+          + opened + ".0");
+      assertTrue(text.contains("proxy_upstream_connections{state=\"idle\",target=\"" + target + "\"} " + opened
+          + ".0"), text);
+      assertTrue(text.contains("proxy_upstream_connections_reused_total{target=\"" + target + "\"} " + (2 - opened)
+          + ".0"), text);
+    }
+    metricsContaining(adminPort, "proxy_active_connections{side=\"client\"} 0.0");
+  }
+
+  @Test
+  void jvmAndProcessMetricsAreExposed() throws Exception {
+    startProxy("");
+    String text = adminGet(adminPort, "/metrics");
+    for (String family : new String[] {"jvm_memory_used_bytes", "jvm_gc_max_data_size_bytes", "jvm_threads_live_threads",
+        "process_cpu_usage", "process_files_open_files", "process_uptime_seconds"}) {
+      assertTrue(text.contains(family), family + " missing");
+    }
   }
 
   @Test

@@ -59,9 +59,11 @@ final class ConnectTunnel {
           return;
         }
         relay.answered(ROUTE, request, 200);
+        relay.tunnels(1);
         Tunnel.splice(cs.result(), upstream,
             n -> relay.traffic("in", label, user, n),
-            n -> relay.traffic("out", label, user, n));
+            n -> relay.traffic("out", label, user, n),
+            () -> relay.tunnels(-1));
       });
     });
   }

@@ -26,6 +26,9 @@ public interface RelayContext {
   /** The logging phase of a request the proxy answered itself (a rejection, a tunnel's 200). */
   void answered(String routeLabel, HttpServerRequest request, int status);
 
+  /** A tunnel or upgraded connection opened (+1) or closed (-1). */
+  void tunnels(long delta);
+
   /** Bytes that crossed a tunnel: "in" from the client, "out" to it. */
   void traffic(String direction, String target, String user, long bytes);
 }

@@ -15,10 +15,16 @@ final class SocketBridge {
   private SocketBridge() {
   }
 
-  static void join(NetSocket client, NetSocket upstream, LongConsumer up, LongConsumer down) {
+  /** {@code closed} runs once, when the first side ends and both are closed. */
+  static void join(NetSocket client, NetSocket upstream, LongConsumer up, LongConsumer down, Runnable closed) {
+    boolean[] done = {false};
     Runnable closeBoth = () -> {
-      client.close();
-      upstream.close();
+      if (!done[0]) {
+        done[0] = true;
+        client.close();
+        upstream.close();
+        closed.run();
+      }
     };
     pump(client, upstream, up, closeBoth);
     pump(upstream, client, down, closeBoth);

@@ -32,9 +32,9 @@ final class Tunnel {
 
   /**
    * Joins {@code client} and {@code upstream}. {@code up} and {@code down} are told every byte count
-   * going upstream and to the client.
+   * going upstream and to the client; {@code closed} runs once, when both sockets are closed.
    */
-  static void splice(NetSocket client, NetSocket upstream, LongConsumer up, LongConsumer down) {
+  static void splice(NetSocket client, NetSocket upstream, LongConsumer up, LongConsumer down, Runnable closed) {
     Channel c = ((NetSocketInternal) client).channelHandlerContext().channel();
     Channel u = ((NetSocketInternal) upstream).channelHandlerContext().channel();
     // bytes Vert.x had already taken off the wire (a request pipelined behind the CONNECT head)
@@ -46,8 +46,20 @@ final class Tunnel {
     us.other = cs;
     client.resume();
     upstream.resume();
-    c.closeFuture().addListener(f -> closeAfterPending(u));
-    u.closeFuture().addListener(f -> closeAfterPending(c));
+    int[] open = {2};
+    Runnable oneClosed = () -> {
+      if (--open[0] == 0) {
+        closed.run();
+      }
+    };
+    c.closeFuture().addListener(f -> {
+      closeAfterPending(u);
+      oneClosed.run();
+    });
+    u.closeFuture().addListener(f -> {
+      closeAfterPending(c);
+      oneClosed.run();
+    });
     install(c, cs);
     install(u, us);
   }

@@ -94,9 +94,11 @@ final class UpgradeExchange implements TimeoutSweep.Watched {
       }
       finish(101);
       String label = target.origin().authority();
+      relay.tunnels(1);
       SocketBridge.join(cs.result(), upstream,
           n -> relay.traffic("in", label, target.user(), n),
-          n -> relay.traffic("out", label, target.user(), n));
+          n -> relay.traffic("out", label, target.user(), n),
+          () -> relay.tunnels(-1));
     });
   }
 
