@@ -4,6 +4,7 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.Tag;
+import io.micrometer.core.instrument.config.MeterFilter;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
@@ -66,9 +67,12 @@ public final class MetricsVerticle extends VerticleBase {
   @Override
   public Future<?> start() {
     registry.getPrometheusRegistry().register(durations);
-    gauge("client", "proxy.active.connections", "side", "client");
-    gauge("upstream", "proxy.active.connections", "side", "upstream");
-    gauge("tunnels", "proxy.tunnels.active", null, null);
+    // two of the system binder's names do not follow Prometheus naming; the rest of its set stays
+    registry.config().meterFilter(MeterFilter.deny(id -> id.getName().equals("system.cpu.count")
+        || id.getName().equals("process.cpu.time")));
+    gauge("client", "proxy.active.connections", "side", "client", "Open connections, client or upstream side");
+    gauge("upstream", "proxy.active.connections", "side", "upstream", "Open connections, client or upstream side");
+    gauge("tunnels", "proxy.tunnels.active", null, null, "Open CONNECT tunnels and upgraded connections");
     new JvmMemoryMetrics().bindTo(registry);
     gc = new JvmGcMetrics();
     gc.bindTo(registry);
@@ -96,10 +100,10 @@ public final class MetricsVerticle extends VerticleBase {
     return Future.succeededFuture();
   }
 
-  private void gauge(String key, String name, String tag, String value) {
+  private void gauge(String key, String name, String tag, String value, String help) {
     AtomicLong v = new AtomicLong();
     gauges.put(key, v);
-    Gauge.Builder<AtomicLong> b = Gauge.builder(name, v, AtomicLong::get);
+    Gauge.Builder<AtomicLong> b = Gauge.builder(name, v, AtomicLong::get).description(help);
     if (tag != null) {
       b.tag(tag, value);
     }
@@ -115,7 +119,7 @@ public final class MetricsVerticle extends VerticleBase {
     JsonArray req = delta.getJsonArray("requests");
     for (int i = 0; i < req.size(); i++) {
       JsonArray r = req.getJsonArray(i);
-      Counter.builder(REQUESTS)
+      Counter.builder(REQUESTS).description("Requests answered, by route, method and status code")
           .tag("route", r.getString(0)).tag("method", r.getString(1)).tag("code", String.valueOf(r.getInteger(2)))
           .register(registry).increment(r.getLong(3));
     }
@@ -139,7 +143,7 @@ public final class MetricsVerticle extends VerticleBase {
     JsonArray tr = delta.getJsonArray("traffic");
     for (int i = 0; i < tr.size(); i++) {
       JsonArray t = tr.getJsonArray(i);
-      Counter.builder(TRAFFIC)
+      Counter.builder(TRAFFIC).description("Bytes relayed from clients (in) and to clients (out)")
           .tag("direction", t.getString(0))
           .tag("target", bounded(targets, "target", t.getString(1)))
           .tag("user", bounded(users, "user", t.getString(2)))
@@ -150,14 +154,16 @@ public final class MetricsVerticle extends VerticleBase {
   private void applyRejected(JsonArray rejected) {
     for (int i = 0; i < rejected.size(); i++) {
       JsonArray r = rejected.getJsonArray(i);
-      Counter.builder(REJECTED).tag("reason", r.getString(0)).register(registry).increment(r.getLong(1));
+      Counter.builder(REJECTED).description("Requests refused before they were relayed, by reason")
+          .tag("reason", r.getString(0)).register(registry).increment(r.getLong(1));
     }
   }
 
   private String bounded(LabelBound bound, String label, String value) {
     String v = bound.apply(value);
     if (v == LabelBound.OTHER && !LabelBound.OTHER.equals(value)) {
-      Counter.builder(FOLDED).tag("label", label).register(registry).increment();
+      Counter.builder(FOLDED).description("Label values counted as 'other' past metrics.max-targets")
+          .tag("label", label).register(registry).increment();
     }
     return v;
   }

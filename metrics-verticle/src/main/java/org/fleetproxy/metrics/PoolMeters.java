@@ -54,11 +54,11 @@ final class PoolMeters {
     Map<String, Double> values = latest.get(target);
     switch (name) {
       case "idle", "active" -> Gauge.builder("proxy.upstream.connections", values, v -> v.getOrDefault(name, 0.0))
-          .tag("state", name).tag("target", target).register(registry);
+          .description("Pool connections per upstream, idle or in use").tag("state", name).tag("target", target).register(registry);
       case "opened", "reused" -> FunctionCounter.builder("proxy.upstream.connections." + name, values,
-          v -> v.getOrDefault(name, 0.0)).tag("target", target).register(registry);
+          v -> v.getOrDefault(name, 0.0)).description("Pool connections " + name + " per upstream").tag("target", target).register(registry);
       default -> FunctionCounter.builder("proxy.upstream.connections.closed", values, v -> v.getOrDefault(name, 0.0))
-          .tag("target", target).tag("reason", name.substring("closed:".length())).register(registry);
+          .description("Pool connections closed per upstream, by reason").tag("target", target).tag("reason", name.substring("closed:".length())).register(registry);
     }
   }
 }
