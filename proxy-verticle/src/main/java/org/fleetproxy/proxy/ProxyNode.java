@@ -12,6 +12,8 @@ import org.fleetproxy.pool.PoolVerticle;
 import org.fleetproxy.pool.UpstreamPool;
 import org.fleetproxy.proxy.config.ProxyConfig;
 
+import java.io.IOException;
+import java.nio.file.Path;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
@@ -30,15 +32,26 @@ public final class ProxyNode {
   private final AtomicReference<ActiveConfig> config;
   private final String nodeId;
 
-  private ProxyNode(Vertx vertx, UpstreamPool pool, AtomicReference<ActiveConfig> config, String nodeId) {
+  private final AccessLog accessLog;
+
+  private ProxyNode(Vertx vertx, UpstreamPool pool, AtomicReference<ActiveConfig> config, String nodeId,
+                    AccessLog accessLog) {
     this.vertx = vertx;
     this.pool = pool;
     this.config = config;
     this.nodeId = nodeId;
+    this.accessLog = accessLog;
   }
 
   /** Starts a node on {@code config}; fails (and releases everything) if any part cannot start. */
   public static Future<ProxyNode> start(ProxyConfig config) {
+    AccessLog accessLog;
+    try {
+      accessLog = openAccessLog(config.access());
+    } catch (IOException e) {
+      return Future.failedFuture(new IllegalStateException("log.access.file: cannot open "
+          + config.access().file() + ": " + e.getMessage(), e));
+    }
     ProxyConfig.Server s = config.server();
     Vertx vertx = Vertx.vertx(new VertxOptions()
         .setEventLoopPoolSize(s.eventLoops())
@@ -52,7 +65,7 @@ public final class ProxyNode {
         config.metrics().maxTargets());
     return vertx.deployVerticle(new MetricsVerticle(admin, ready::get))
         .compose(id -> vertx.deployVerticle(new PoolVerticle(pool, nodeId)))
-        .compose(id -> vertx.deployVerticle(() -> new ProxyVerticle(pool, active, clientConnections),
+        .compose(id -> vertx.deployVerticle(() -> new ProxyVerticle(pool, active, clientConnections, accessLog),
             new DeploymentOptions().setInstances(s.eventLoops())))
         .map(id -> {
           ready.set(true);
@@ -61,9 +74,17 @@ public final class ProxyNode {
             stats.forEach(o -> origins.add(o.toJson()));
             vertx.eventBus().send(MetricsVerticle.POOL_ADDRESS, new JsonObject().put("origins", origins));
           }));
-          return new ProxyNode(vertx, pool, active, nodeId);
+          return new ProxyNode(vertx, pool, active, nodeId, accessLog);
         })
         .recover(t -> vertx.close().transform(v -> Future.failedFuture(t)));
+  }
+
+  private static AccessLog openAccessLog(ProxyConfig.Access access) throws IOException {
+    if (!access.enabled()) {
+      return null;
+    }
+    return new AccessLog(access.format().equals("combined") ? AccessLog.Format.COMBINED : AccessLog.Format.JSON,
+        access.file() == null ? null : Path.of(access.file()));
   }
 
   public Vertx vertx() {
@@ -80,6 +101,14 @@ public final class ProxyNode {
 
   /** Undeploys everything: listeners close, idle upstream connections are closed. */
   public Future<Void> stop() {
-    return pool.close().transform(v -> vertx.close());
+    return pool.close().transform(v -> vertx.close()).andThen(v -> {
+      if (accessLog != null) {
+        try {
+          accessLog.close();
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      }
+    });
   }
 }

@@ -42,6 +42,7 @@ public final class ProxyVerticle extends VerticleBase implements RelayContext, R
   private final UpstreamPool pool;
   private final AtomicReference<ActiveConfig> config;
   private final AtomicInteger clientConnections;
+  private final AccessLog accessLog;
   private final RateLimitedLog rejections = new RateLimitedLog(1_000);
   private final CounterBatch counters = new CounterBatch();
   private LoopPool partition;
@@ -51,11 +52,14 @@ public final class ProxyVerticle extends VerticleBase implements RelayContext, R
 
   /**
    * @param clientConnections open client connections of the whole node, for {@code limits.max-connections}
+   * @param accessLog where each request is logged, or null
    */
-  public ProxyVerticle(UpstreamPool pool, AtomicReference<ActiveConfig> config, AtomicInteger clientConnections) {
+  public ProxyVerticle(UpstreamPool pool, AtomicReference<ActiveConfig> config, AtomicInteger clientConnections,
+                       AccessLog accessLog) {
     this.pool = pool;
     this.config = config;
     this.clientConnections = clientConnections;
+    this.accessLog = accessLog;
   }
 
   @Override
@@ -121,7 +125,7 @@ public final class ProxyVerticle extends VerticleBase implements RelayContext, R
       r = new Rejection(400, "malformed", String.valueOf(cause == null ? null : cause.getMessage()));
     }
     rejected(r, String.valueOf(request.remoteAddress()));
-    counters.request(ProxyHandler.UNROUTED, request.method() == null ? "-" : request.method().name(), r.status());
+    answered(ProxyHandler.UNROUTED, request, r.status());
     request.response().setStatusCode(r.status())
         .putHeader("Content-Type", "text/plain; charset=utf-8")
         .putHeader("Connection", "close")
@@ -158,9 +162,15 @@ public final class ProxyVerticle extends VerticleBase implements RelayContext, R
   }
 
   @Override
-  public void completed(Target target, HttpServerRequest request, HttpServerResponse response, int status, long nanos) {
+  public void completed(Target target, HttpServerRequest request, HttpServerResponse response, int status, long nanos,
+                        long upstreamNanos) {
     counters.request(target.routeLabel(), request.method().name(), status);
     counters.duration(target.routeLabel(), nanos);
+    if (accessLog != null) {
+      accessLog.log(new AccessLog.Entry(System.currentTimeMillis(), client(request), target.user(),
+          request.method().name(), request.uri(), target.routeLabel(), status, request.bytesRead(),
+          response.bytesWritten(), upstreamNanos < 0 ? -1 : upstreamNanos / 1_000_000, nanos / 1_000_000));
+    }
     String origin = target.origin().authority();
     counters.traffic("in", origin, target.user(), request.bytesRead());
     counters.traffic("out", origin, target.user(), response.bytesWritten());
@@ -169,6 +179,14 @@ public final class ProxyVerticle extends VerticleBase implements RelayContext, R
   @Override
   public void answered(String routeLabel, HttpServerRequest request, int status) {
     counters.request(routeLabel, request.method().name(), status);
+    if (accessLog != null) {
+      accessLog.log(new AccessLog.Entry(System.currentTimeMillis(), client(request), "-", request.method().name(),
+          request.uri(), routeLabel, status, request.bytesRead(), request.response().bytesWritten(), -1, 0));
+    }
+  }
+
+  private static String client(HttpServerRequest request) {
+    return request.remoteAddress() == null ? "-" : request.remoteAddress().hostAddress();
   }
 
   @Override

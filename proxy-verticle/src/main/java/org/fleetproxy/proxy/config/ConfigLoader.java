@@ -155,9 +155,19 @@ public final class ConfigLoader {
     ProxyConfig.Metrics metrics = new ProxyConfig.Metrics(m.integer("max-targets", 1000, 1, 1_000_000));
     m.finish();
 
+    ConfigNode lg = root.node("log");
+    ConfigNode la = lg.node("access");
+    String format = la.string("format", "json");
+    if (!format.equals("json") && !format.equals("combined")) {
+      throw new ConfigException(la.key("format") + ": must be json or combined, got '" + format + "'");
+    }
+    ProxyConfig.Access access = new ProxyConfig.Access(la.bool("enabled", false), format, la.string("file", null));
+    la.finish();
+    lg.finish();
+
     root.finish();
-    return new ProxyConfig(server, admin, forward, List.copyOf(routes), pool, limits, cluster, metrics, source,
-        sha256(text));
+    return new ProxyConfig(server, admin, forward, List.copyOf(routes), pool, limits, cluster, metrics, access,
+        source, sha256(text));
   }
 
   private static ProxyConfig.RouteSpec route(ConfigNode r) {

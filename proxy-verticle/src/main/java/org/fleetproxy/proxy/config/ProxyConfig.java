@@ -15,7 +15,8 @@ import java.util.Map;
  * @param hash a digest of the source text, so nodes running different configs can be told apart
  */
 public record ProxyConfig(Server server, Admin admin, Forward forward, List<RouteSpec> routes,
-                          PoolSettings pool, Limits limits, Cluster cluster, Metrics metrics, String source, String hash) {
+                          PoolSettings pool, Limits limits, Cluster cluster, Metrics metrics, Access access,
+                          String source, String hash) {
 
   /**
    * @param eventLoops proxy verticle instances, one per event loop
@@ -76,5 +77,13 @@ public record ProxyConfig(Server server, Admin admin, Forward forward, List<Rout
   }
 
   public record Metrics(int maxTargets) {
+  }
+
+  /**
+   * The access log ({@code log.access}).
+   *
+   * @param file where lines are appended, or null for standard output
+   */
+  public record Access(boolean enabled, String format, String file) {
   }
 }

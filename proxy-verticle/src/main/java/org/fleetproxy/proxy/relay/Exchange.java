@@ -32,6 +32,7 @@ final class Exchange implements TimeoutSweep.Watched {
   private final Target target;
   private final boolean hasBody;
   private final long startNanos = System.nanoTime();
+  private long sentNanos = -1;
   private PooledConnection lease;
   private HttpClientRequest upstreamRequest;
   private boolean retried;
@@ -96,6 +97,7 @@ final class Exchange implements TimeoutSweep.Watched {
     up.continueHandler(v -> response.writeContinue());
     relay.timeouts().watch(this);
     lastActivity = relay.timeouts().now();
+    sentNanos = System.nanoTime();
     if (!hasBody) {
       up.end();
       phase = Phase.AWAITING_HEAD;
@@ -269,7 +271,8 @@ final class Exchange implements TimeoutSweep.Watched {
     }
     phase = Phase.DONE;
     relay.timeouts().forget(this);
-    relay.completed(target, request, response, status, System.nanoTime() - startNanos);
+    long now = System.nanoTime();
+    relay.completed(target, request, response, status, now - startNanos, sentNanos < 0 ? -1 : now - sentNanos);
   }
 
   private static boolean idempotent(HttpMethod m) {

@@ -20,8 +20,13 @@ public interface RelayContext {
   /** Whether forward-proxy requests leave without any proxy headers. */
   boolean elite();
 
-  /** The logging phase of a relayed exchange: called once, however it ended. */
-  void completed(Target target, HttpServerRequest request, HttpServerResponse response, int status, long nanos);
+  /**
+   * The logging phase of a relayed exchange: called once, however it ended.
+   *
+   * @param upstreamNanos from sending the upstream request to the end, or -1 if none was sent
+   */
+  void completed(Target target, HttpServerRequest request, HttpServerResponse response, int status, long nanos,
+                 long upstreamNanos);
 
   /** The logging phase of a request the proxy answered itself (a rejection, a tunnel's 200). */
   void answered(String routeLabel, HttpServerRequest request, int status);

@@ -147,7 +147,7 @@ final class UpgradeExchange implements TimeoutSweep.Watched {
   private void finish(int status) {
     if (!done) {
       done = true;
-      relay.completed(target, request, response, status, System.nanoTime() - startNanos);
+      relay.completed(target, request, response, status, System.nanoTime() - startNanos, -1);
     }
   }
 }
