@@ -5,6 +5,7 @@ package org.fleetproxy.metrics;
  *
  * @param nodeId this node's id in snapshots
  * @param maxTargets distinct {@code target} (and {@code user}) label values before folding into "other"
+ * @param version the product version shown on the status page
  */
-public record AdminOptions(String nodeId, String host, int port, int maxTargets) {
+public record AdminOptions(String nodeId, String host, int port, int maxTargets, String version) {
 }

@@ -53,6 +53,7 @@ public final class MetricsVerticle extends VerticleBase {
   private final DurationHistogram durations = new DurationHistogram();
   private final Map<String, AtomicLong> gauges = new HashMap<>();
   private final PoolMeters poolMeters;
+  private final StatusPage status;
   private JvmGcMetrics gc;
   private HttpServer server;
 
@@ -62,6 +63,7 @@ public final class MetricsVerticle extends VerticleBase {
     this.targets = new LabelBound(options.maxTargets());
     this.users = new LabelBound(options.maxTargets());
     this.poolMeters = new PoolMeters(registry, targets);
+    this.status = new StatusPage(registry, poolMeters, options.nodeId(), options.version());
   }
 
   @Override
@@ -85,6 +87,9 @@ public final class MetricsVerticle extends VerticleBase {
     vertx.eventBus().<JsonObject>consumer(SNAPSHOT_ADDRESS, this::snapshot);
     Router router = Router.router(vertx);
     router.get("/metrics").handler(this::metrics);
+    router.get("/status.json").handler(rc -> json(rc, 200, status.json()));
+    router.get("/").handler(rc -> rc.response().putHeader("Content-Type", "text/html; charset=utf-8")
+        .sendFile("fleetproxy-admin/status.html"));
     router.get("/health").handler(rc -> json(rc, 200, new JsonObject().put("status", "UP")));
     router.get("/ready").handler(rc -> {
       boolean up = ready.getAsBoolean();

@@ -8,6 +8,7 @@ import io.vertx.core.json.JsonObject;
 
 import java.util.HashMap;
 import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * The pool's meters per upstream target, read from the latest pool snapshot (sent about once a
@@ -36,6 +37,7 @@ final class PoolMeters {
       m.merge("active", o.getDouble("in-use"), Double::sum);
       m.merge("opened", o.getDouble("opened"), Double::sum);
       m.merge("reused", o.getDouble("reused"), Double::sum);
+      m.merge("failed", o.getDouble("failed-connects"), Double::sum);
       o.getJsonObject("closed").forEach(e -> m.merge("closed:" + e.getKey(), ((Number) e.getValue()).doubleValue(),
           Double::sum));
     }
@@ -50,9 +52,24 @@ final class PoolMeters {
     });
   }
 
+  /** The latest values per target, as {@code /status.json} shows them. */
+  JsonArray upstreams() {
+    JsonArray out = new JsonArray();
+    new TreeMap<>(latest).forEach((target, v) -> {
+      double errors = v.getOrDefault("failed", 0.0) + v.getOrDefault("closed:error", 0.0);
+      out.add(new JsonObject().put("target", target).put("idle", v.getOrDefault("idle", 0.0).longValue())
+          .put("in_use", v.getOrDefault("active", 0.0).longValue()).put("opened", v.getOrDefault("opened", 0.0).longValue())
+          .put("reused", v.getOrDefault("reused", 0.0).longValue()).put("errors", (long) errors));
+    });
+    return out;
+  }
+
   private void register(String target, String name) {
     Map<String, Double> values = latest.get(target);
     switch (name) {
+      case "failed" -> FunctionCounter.builder("proxy.upstream.connect.failures", values,
+          v -> v.getOrDefault(name, 0.0)).description("Failed upstream connects per upstream").tag("target", target)
+          .register(registry);
       case "idle", "active" -> Gauge.builder("proxy.upstream.connections", values, v -> v.getOrDefault(name, 0.0))
           .description("Pool connections per upstream, idle or in use").tag("state", name).tag("target", target).register(registry);
       case "opened", "reused" -> FunctionCounter.builder("proxy.upstream.connections." + name, values,

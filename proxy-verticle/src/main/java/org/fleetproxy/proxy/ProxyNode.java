@@ -13,7 +13,9 @@ import org.fleetproxy.pool.UpstreamPool;
 import org.fleetproxy.proxy.config.ProxyConfig;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.file.Path;
+import java.util.Properties;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
@@ -23,6 +25,9 @@ import java.util.concurrent.atomic.AtomicReference;
  * verticle (pool control) and one proxy verticle per event loop sharing the ingress port.
  */
 public final class ProxyNode {
+
+  /** The product version, from the build. */
+  public static final String VERSION = version();
 
   /** How often the pool's counters are copied to the metrics registry. */
   static final long POOL_METRICS_INTERVAL_MILLIS = 1_000;
@@ -62,7 +67,7 @@ public final class ProxyNode {
     AtomicBoolean ready = new AtomicBoolean();
     AtomicInteger clientConnections = new AtomicInteger();
     AdminOptions admin = new AdminOptions(nodeId, config.admin().host(), config.admin().port(),
-        config.metrics().maxTargets());
+        config.metrics().maxTargets(), VERSION);
     return vertx.deployVerticle(new MetricsVerticle(admin, ready::get))
         .compose(id -> vertx.deployVerticle(new PoolVerticle(pool, nodeId)))
         .compose(id -> vertx.deployVerticle(() -> new ProxyVerticle(pool, active, clientConnections, accessLog),
@@ -77,6 +82,19 @@ public final class ProxyNode {
           return new ProxyNode(vertx, pool, active, nodeId, accessLog);
         })
         .recover(t -> vertx.close().transform(v -> Future.failedFuture(t)));
+  }
+
+  private static String version() {
+    Properties p = new Properties();
+    try (InputStream in = ProxyNode.class.getResourceAsStream("/fleetproxy-version.properties")) {
+      if (in == null) {
+        return "unknown";
+      }
+      p.load(in);
+    } catch (IOException e) {
+      return "unknown";
+    }
+    return p.getProperty("version", "unknown");
   }
 
   private static AccessLog openAccessLog(ProxyConfig.Access access) throws IOException {
