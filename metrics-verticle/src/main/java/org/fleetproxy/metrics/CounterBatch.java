@@ -16,7 +16,7 @@ public final class CounterBatch {
   private record RequestKey(String route, String method, int code) {
   }
 
-  private record TrafficKey(String direction, String target, String user) {
+  private record TrafficKey(String direction, String target, String user, String client) {
   }
 
   private final Map<RequestKey, long[]> requests = new HashMap<>();
@@ -47,15 +47,18 @@ public final class CounterBatch {
     rejected.computeIfAbsent(reason, k -> new long[1])[0]++;
   }
 
-  /** Adds bytes that crossed the proxy; {@code direction} is "in" (from clients) or "out" (to them). */
-  public void traffic(String direction, String target, String user, long bytes) {
+  /**
+   * Adds bytes that crossed the proxy; {@code direction} is "in" (from clients) or "out" (to them);
+   * {@code client} is the client's address, or null when that label is off.
+   */
+  public void traffic(String direction, String target, String user, String client, long bytes) {
     if (bytes > 0) {
-      traffic.computeIfAbsent(new TrafficKey(direction, target, user), k -> new long[1])[0] += bytes;
+      traffic.computeIfAbsent(new TrafficKey(direction, target, user, client), k -> new long[1])[0] += bytes;
     }
   }
 
   /**
-   * The accumulated deltas as {@code {"requests":[[route,method,code,n]...],"traffic":[[dir,target,user,bytes]...],
+   * The accumulated deltas as {@code {"requests":[[route,method,code,n]...],"traffic":[[dir,target,user,bytes,client]...],
    * "rejected":[[reason,n]...],"durations":[[route,[bucket counts],seconds]...],"gauges":{name:delta}}}, or null
    * when nothing happened; the batch is empty afterwards.
    */
@@ -66,7 +69,8 @@ public final class CounterBatch {
     JsonArray req = new JsonArray();
     requests.forEach((k, v) -> req.add(new JsonArray().add(k.route).add(k.method).add(k.code).add(v[0])));
     JsonArray tr = new JsonArray();
-    traffic.forEach((k, v) -> tr.add(new JsonArray().add(k.direction).add(k.target).add(k.user).add(v[0])));
+    traffic.forEach((k, v) -> tr.add(new JsonArray().add(k.direction).add(k.target).add(k.user).add(v[0])
+        .add(k.client)));
     JsonArray rj = new JsonArray();
     rejected.forEach((k, v) -> rj.add(new JsonArray().add(k).add(v[0])));
     JsonArray du = new JsonArray();

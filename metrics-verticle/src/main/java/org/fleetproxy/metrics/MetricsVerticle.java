@@ -50,6 +50,7 @@ public final class MetricsVerticle extends VerticleBase {
   private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
   private final LabelBound targets;
   private final LabelBound users;
+  private final LabelBound clients;
   private final DurationHistogram durations = new DurationHistogram();
   private final Map<String, AtomicLong> gauges = new HashMap<>();
   private final PoolMeters poolMeters;
@@ -62,6 +63,7 @@ public final class MetricsVerticle extends VerticleBase {
     this.ready = ready;
     this.targets = new LabelBound(options.maxTargets());
     this.users = new LabelBound(options.maxTargets());
+    this.clients = new LabelBound(options.maxTargets());
     this.poolMeters = new PoolMeters(registry, targets);
     this.status = new StatusPage(registry, poolMeters, options.nodeId(), options.version());
   }
@@ -148,11 +150,15 @@ public final class MetricsVerticle extends VerticleBase {
     JsonArray tr = delta.getJsonArray("traffic");
     for (int i = 0; i < tr.size(); i++) {
       JsonArray t = tr.getJsonArray(i);
-      Counter.builder(TRAFFIC).description("Bytes relayed from clients (in) and to clients (out)")
+      Counter.Builder b = Counter.builder(TRAFFIC).description("Bytes relayed from clients (in) and to clients (out)")
           .tag("direction", t.getString(0))
           .tag("target", bounded(targets, "target", t.getString(1)))
-          .tag("user", bounded(users, "user", t.getString(2)))
-          .register(registry).increment(t.getLong(3));
+          .tag("user", bounded(users, "user", t.getString(2)));
+      if (options.clientLabel()) {
+        String client = t.size() > 4 ? t.getString(4) : null;
+        b.tag("client", bounded(clients, "client", client == null ? "-" : client));
+      }
+      b.register(registry).increment(t.getLong(3));
     }
   }
 

@@ -67,7 +67,7 @@ public final class ProxyNode {
     AtomicBoolean ready = new AtomicBoolean();
     AtomicInteger clientConnections = new AtomicInteger();
     AdminOptions admin = new AdminOptions(nodeId, config.admin().host(), config.admin().port(),
-        config.metrics().maxTargets(), VERSION);
+        config.metrics().maxTargets(), VERSION, config.metrics().clientLabel());
     return vertx.deployVerticle(new MetricsVerticle(admin, ready::get))
         .compose(id -> vertx.deployVerticle(new PoolVerticle(pool, nodeId)))
         .compose(id -> vertx.deployVerticle(() -> new ProxyVerticle(pool, active, clientConnections, accessLog),

@@ -172,8 +172,9 @@ public final class ProxyVerticle extends VerticleBase implements RelayContext, R
           response.bytesWritten(), upstreamNanos < 0 ? -1 : upstreamNanos / 1_000_000, nanos / 1_000_000));
     }
     String origin = target.origin().authority();
-    counters.traffic("in", origin, target.user(), request.bytesRead());
-    counters.traffic("out", origin, target.user(), response.bytesWritten());
+    String client = clientLabel(request);
+    counters.traffic("in", origin, target.user(), client, request.bytesRead());
+    counters.traffic("out", origin, target.user(), client, response.bytesWritten());
   }
 
   @Override
@@ -195,8 +196,13 @@ public final class ProxyVerticle extends VerticleBase implements RelayContext, R
   }
 
   @Override
-  public void traffic(String direction, String target, String user, long bytes) {
-    counters.traffic(direction, target, user, bytes);
+  public void traffic(String direction, String target, String user, HttpServerRequest request, long bytes) {
+    counters.traffic(direction, target, user, clientLabel(request), bytes);
+  }
+
+  /** The {@code client} label value, or null while {@code metrics.client-label} is off. */
+  private String clientLabel(HttpServerRequest request) {
+    return config.get().config().metrics().clientLabel() ? client(request) : null;
   }
 
   @Override

@@ -143,6 +143,45 @@ class MetricsTest extends ProxyTestBase {
   }
 
   @Test
+  void trafficIsExactPerUserAndCarriesTheClientWhenAsked() throws Exception {
+    TestUpstream up = upstream(r -> r.response().end(BODY));
+    startProxy("forward: { enabled: true, users: [\"alice:a\", \"bob:b\"] }\nmetrics: { client-label: true }\n");
+    String target = "127.0.0.1:" + up.port();
+    String[][] users = {{"alice", "YWxpY2U6YQ==", "3"}, {"bob", "Ym9iOmI=", "2"}};
+    for (String[] u : users) {
+      for (int i = 0; i < Integer.parseInt(u[2]); i++) {
+        try (RawClient raw = new RawClient(proxyPort)) {
+          raw.send("GET http://" + target + "/ HTTP/1.1\r\nHost: " + target + "\r\nProxy-Authorization: Basic " + u[1]
+              + "\r\n\r\n").read();
+        }
+      }
+    }
+    String text = metricsContaining(adminPort, "proxy_requests_total{code=\"200\",method=\"GET\",route=\"forward\"} 5.0");
+    for (String[] u : users) {
+      String line = "proxy_traffic_bytes_total{client=\"127.0.0.1\",direction=\"out\",target=\"" + target + "\",user=\""
+          + u[0] + "\"} " + (Integer.parseInt(u[2]) * BODY.length()) + ".0";
+      assertTrue(text.contains(line), line + " in\n" + text);
+    }
+  }
+
+  @Test
+  void fiveThousandTargetsStayWithinTheLabelBound() throws Exception {
+    startProxy("forward: { enabled: true }\nmetrics: { max-targets: 100 }\npool: { connect-timeout: 1s }\n");
+    try (RawClient raw = new RawClient(proxyPort)) {
+      for (int port = 40_000; port < 45_000; port++) {
+        raw.send("GET http://127.0.0.1:" + port + "/ HTTP/1.1\r\nHost: 127.0.0.1:" + port + "\r\n\r\n").read();
+      }
+    }
+    String text = metricsContaining(adminPort, "route=\"forward\"} 5000.0");
+    long targets = text.lines().filter(l -> l.startsWith("proxy_traffic_bytes_total{")).count();
+    assertTrue(targets <= 101, targets + " traffic series");
+    assertTrue(text.contains("target=\"other\""), text);
+    double folded = text.lines().filter(l -> l.startsWith("proxy_label_values_folded_total{label=\"target\"}"))
+        .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).sum();
+    assertTrue(folded >= 4_900, "folded " + folded);
+  }
+
+  @Test
   void healthAndReadiness() throws Exception {
     startProxy("");
     assertEquals("UP", new JsonObject(admin("/health")).getString("status"));

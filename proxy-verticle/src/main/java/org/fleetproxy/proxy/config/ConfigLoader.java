@@ -152,7 +152,8 @@ public final class ConfigLoader {
     c.finish();
 
     ConfigNode m = root.node("metrics");
-    ProxyConfig.Metrics metrics = new ProxyConfig.Metrics(m.integer("max-targets", 1000, 1, 1_000_000));
+    ProxyConfig.Metrics metrics = new ProxyConfig.Metrics(m.integer("max-targets", 1000, 1, 1_000_000),
+        m.bool("client-label", false));
     m.finish();
 
     ConfigNode lg = root.node("log");

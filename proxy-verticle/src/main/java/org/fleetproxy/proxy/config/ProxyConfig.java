@@ -76,7 +76,8 @@ public record ProxyConfig(Server server, Admin admin, Forward forward, List<Rout
   public record Cluster(boolean enabled, String hazelcast) {
   }
 
-  public record Metrics(int maxTargets) {
+  /** @param clientLabel add the client address as a label of the traffic counters */
+  public record Metrics(int maxTargets, boolean clientLabel) {
   }
 
   /**

@@ -61,8 +61,8 @@ final class ConnectTunnel {
         relay.answered(ROUTE, request, 200);
         relay.tunnels(1);
         Tunnel.splice(cs.result(), upstream,
-            n -> relay.traffic("in", label, user, n),
-            n -> relay.traffic("out", label, user, n),
+            n -> relay.traffic("in", label, user, request, n),
+            n -> relay.traffic("out", label, user, request, n),
             () -> relay.tunnels(-1));
       });
     });

@@ -35,5 +35,5 @@ public interface RelayContext {
   void tunnels(long delta);
 
   /** Bytes that crossed a tunnel: "in" from the client, "out" to it. */
-  void traffic(String direction, String target, String user, long bytes);
+  void traffic(String direction, String target, String user, HttpServerRequest request, long bytes);
 }

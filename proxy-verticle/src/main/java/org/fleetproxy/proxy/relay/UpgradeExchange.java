@@ -96,8 +96,8 @@ final class UpgradeExchange implements TimeoutSweep.Watched {
       String label = target.origin().authority();
       relay.tunnels(1);
       SocketBridge.join(cs.result(), upstream,
-          n -> relay.traffic("in", label, target.user(), n),
-          n -> relay.traffic("out", label, target.user(), n),
+          n -> relay.traffic("in", label, target.user(), request, n),
+          n -> relay.traffic("out", label, target.user(), request, n),
           () -> relay.tunnels(-1));
     });
   }
