@@ -22,6 +22,7 @@ import org.fleetproxy.proxy.ingress.ClientPipeline;
 import org.fleetproxy.proxy.ingress.Limits;
 import org.fleetproxy.proxy.ingress.Rejection;
 import org.fleetproxy.proxy.ingress.RejectionSink;
+import org.fleetproxy.proxy.ingress.WireBytes;
 import org.fleetproxy.proxy.relay.ProxyHandler;
 import org.fleetproxy.proxy.relay.RelayContext;
 import org.fleetproxy.proxy.relay.Target;
@@ -108,7 +109,9 @@ public final class ProxyVerticle extends VerticleBase implements RelayContext, R
       connection.close();
       return;
     }
-    ClientPipeline.install(connection, limits, idleTimeoutMillis, this);
+    ClientPipeline.install(connection, limits, idleTimeoutMillis, this,
+        (direction, target, user, client, bytes) -> counters.traffic(direction, target, user,
+            config.get().config().metrics().clientLabel() ? client : null, bytes));
   }
 
   /** Requests the decoder or the framing checks refused: answered, counted, logged, connection closed. */
@@ -172,14 +175,19 @@ public final class ProxyVerticle extends VerticleBase implements RelayContext, R
           response.bytesWritten(), upstreamNanos < 0 ? -1 : upstreamNanos / 1_000_000, nanos / 1_000_000));
     }
     String origin = target.origin().authority();
-    String client = clientLabel(request);
-    counters.traffic("in", origin, target.user(), client, request.bytesRead());
-    counters.traffic("out", origin, target.user(), client, response.bytesWritten());
+    WireBytes wire = WireBytes.of(request.connection());
+    if (wire != null) {
+      wire.settle(origin, target.user());
+    }
   }
 
   @Override
   public void answered(String routeLabel, HttpServerRequest request, int status) {
     counters.request(routeLabel, request.method().name(), status);
+    WireBytes wire = WireBytes.of(request.connection());
+    if (wire != null) {
+      wire.settle("-", "-");
+    }
     if (accessLog != null) {
       accessLog.log(new AccessLog.Entry(System.currentTimeMillis(), client(request), "-", request.method().name(),
           request.uri(), routeLabel, status, request.bytesRead(), request.response().bytesWritten(), -1, 0));

@@ -35,22 +35,27 @@ class MetricsTest extends ProxyTestBase {
   void requestAndTrafficCountersAreExact() throws Exception {
     TestUpstream up = upstream(r -> r.body().onSuccess(b -> r.response().end(BODY)));
     startProxy("routes:\n" + route("/api/", up.url()));
+    long[] routed = new long[2];
+    long[] unrouted = new long[2];
     for (int i = 0; i < 7; i++) {
-      assertEquals(200, get("/api/x").status());
+      exchange("GET /api/x HTTP/1.1\r\nHost: x\r\n\r\n", 200, routed);
     }
     for (int i = 0; i < 3; i++) {
-      assertEquals(404, get("/nope").status());
+      exchange("GET /nope HTTP/1.1\r\nHost: x\r\n\r\n", 404, unrouted);
     }
-    assertEquals(200, send(new RequestOptions().setMethod(HttpMethod.POST).setHost("127.0.0.1").setPort(proxyPort)
-        .setURI("/api/up"), Buffer.buffer("x".repeat(100))).status());
+    exchange("POST /api/up HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n" + "x".repeat(100), 200, routed);
     String target = "127.0.0.1:" + up.port();
     String text = metricsContaining(adminPort, "proxy_requests_total{code=\"200\",method=\"GET\",route=\"/api/\"} 7.0");
     assertTrue(text.contains("proxy_requests_total{code=\"404\",method=\"GET\",route=\"none\"} 3.0"), text);
     assertTrue(text.contains("proxy_requests_total{code=\"200\",method=\"POST\",route=\"/api/\"} 1.0"), text);
+    text = metricsContaining(adminPort, "proxy_traffic_bytes_total{direction=\"in\",target=\"" + target
+        + "\",user=\"-\"} " + routed[0] + ".0");
     assertTrue(text.contains("proxy_traffic_bytes_total{direction=\"out\",target=\"" + target + "\",user=\"-\"} "
-        + (8 * BODY.length()) + ".0"), text);
-    assertTrue(text.contains("proxy_traffic_bytes_total{direction=\"in\",target=\"" + target + "\",user=\"-\"} 100.0"),
-        text);
+        + routed[1] + ".0"), text);
+    assertTrue(text.contains("proxy_traffic_bytes_total{direction=\"in\",target=\"-\",user=\"-\"} " + unrouted[0]
+        + ".0"), text);
+    assertTrue(text.contains("proxy_traffic_bytes_total{direction=\"out\",target=\"-\",user=\"-\"} " + unrouted[1]
+        + ".0"), text);
     assertTrue(text.contains("proxy_request_duration_seconds_count{route=\"/api/\"} 8"), text);
     assertTrue(text.contains("proxy_request_duration_seconds_bucket{route=\"/api/\",le=\"+Inf\"} 8"), text);
 
@@ -108,7 +113,8 @@ class MetricsTest extends ProxyTestBase {
         .filter(l -> !l.contains("target=\"other\"")).count();
     assertEquals(3, targets, text);
     assertTrue(text.contains("target=\"other\""), text);
-    assertTrue(text.contains("proxy_label_values_folded_total{label=\"target\"} 3.0"), text);
+    // three folded targets, each in both directions
+    assertTrue(text.contains("proxy_label_values_folded_total{label=\"target\"} 6.0"), text);
   }
 
   @Test
@@ -148,19 +154,24 @@ class MetricsTest extends ProxyTestBase {
     startProxy("forward: { enabled: true, users: [\"alice:a\", \"bob:b\"] }\nmetrics: { client-label: true }\n");
     String target = "127.0.0.1:" + up.port();
     String[][] users = {{"alice", "YWxpY2U6YQ==", "3"}, {"bob", "Ym9iOmI=", "2"}};
-    for (String[] u : users) {
-      for (int i = 0; i < Integer.parseInt(u[2]); i++) {
+    long[][] wire = new long[users.length][2];
+    for (int k = 0; k < users.length; k++) {
+      for (int i = 0; i < Integer.parseInt(users[k][2]); i++) {
         try (RawClient raw = new RawClient(proxyPort)) {
-          raw.send("GET http://" + target + "/ HTTP/1.1\r\nHost: " + target + "\r\nProxy-Authorization: Basic " + u[1]
-              + "\r\n\r\n").read();
+          raw.send("GET http://" + target + "/ HTTP/1.1\r\nHost: " + target + "\r\nProxy-Authorization: Basic "
+              + users[k][1] + "\r\n\r\n").read();
+          wire[k][0] += raw.sent();
+          wire[k][1] += raw.received();
         }
       }
     }
     String text = metricsContaining(adminPort, "proxy_requests_total{code=\"200\",method=\"GET\",route=\"forward\"} 5.0");
-    for (String[] u : users) {
-      String line = "proxy_traffic_bytes_total{client=\"127.0.0.1\",direction=\"out\",target=\"" + target + "\",user=\""
-          + u[0] + "\"} " + (Integer.parseInt(u[2]) * BODY.length()) + ".0";
-      assertTrue(text.contains(line), line + " in\n" + text);
+    for (int k = 0; k < users.length; k++) {
+      for (String dir : new String[] {"in", "out"}) {
+        String line = "proxy_traffic_bytes_total{client=\"127.0.0.1\",direction=\"" + dir + "\",target=\"" + target
+            + "\",user=\"" + users[k][0] + "\"} " + wire[k][dir.equals("in") ? 0 : 1] + ".0";
+        text = metricsContaining(adminPort, line);
+      }
     }
   }
 
@@ -172,13 +183,33 @@ class MetricsTest extends ProxyTestBase {
         raw.send("GET http://127.0.0.1:" + port + "/ HTTP/1.1\r\nHost: 127.0.0.1:" + port + "\r\n\r\n").read();
       }
     }
-    String text = metricsContaining(adminPort, "route=\"forward\"} 5000.0");
+    String text = "";
+    long deadline = System.nanoTime() + 5_000_000_000L;
+    while (forwardRequests(text) < 5_000 && System.nanoTime() < deadline) {
+      Thread.sleep(100);
+      text = adminGet(adminPort, "/metrics");
+    }
+    assertEquals(5_000, forwardRequests(text));
     long targets = text.lines().filter(l -> l.startsWith("proxy_traffic_bytes_total{")).count();
-    assertTrue(targets <= 101, targets + " traffic series");
+    assertTrue(targets <= 2 * 101, targets + " traffic series (two directions, 100 targets and other)");
     assertTrue(text.contains("target=\"other\""), text);
     double folded = text.lines().filter(l -> l.startsWith("proxy_label_values_folded_total{label=\"target\"}"))
         .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).sum();
     assertTrue(folded >= 4_900, "folded " + folded);
+  }
+
+  /** One request on its own connection; adds the bytes sent and received to {@code wire}. */
+  private void exchange(String request, int status, long[] wire) throws Exception {
+    try (RawClient raw = new RawClient(proxyPort)) {
+      assertEquals(status, raw.send(request).read().status());
+      wire[0] += raw.sent();
+      wire[1] += raw.received();
+    }
+  }
+
+  private static long forwardRequests(String metrics) {
+    return metrics.lines().filter(l -> l.startsWith("proxy_requests_total{") && l.contains("route=\"forward\""))
+        .mapToLong(l -> (long) Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).sum();
   }
 
   @Test

@@ -28,12 +28,14 @@ public final class ClientPipeline {
    * server's own idle timer, which guards the connection until its first request arrives, is
    * replaced by {@link ClientTimeouts}.
    */
-  public static void install(HttpConnection connection, Limits limits, long idleTimeoutMillis, RejectionSink sink) {
+  public static void install(HttpConnection connection, Limits limits, long idleTimeoutMillis, RejectionSink sink,
+                             WireBytes.Sink traffic) {
     if (connection instanceof VertxConnection vc) {
       ChannelPipeline pipeline = vc.channelHandlerContext().pipeline();
       if (pipeline.get("httpDecoder") != null && pipeline.get("handler") != null) {
         Queue<Rejection> verdicts = new ArrayDeque<>(2);
         RequestFraming framing = new RequestFraming(limits, verdicts);
+        pipeline.addBefore("httpDecoder", WireBytes.NAME, new WireBytes(traffic));
         pipeline.addBefore("httpDecoder", FRAMING, framing);
         pipeline.addBefore("handler", VERDICT, new RequestVerdict(verdicts, framing, sink));
         pipeline.addBefore("handler", KEEP_ALIVE, new ClientKeepAlive());
@@ -49,7 +51,7 @@ public final class ClientPipeline {
 
   /** Removes them when the connection stops speaking HTTP (a tunnel). */
   public static void uninstall(ChannelPipeline pipeline) {
-    for (String h : new String[] {FRAMING, VERDICT, KEEP_ALIVE, CONNECT, TIMEOUTS, "idle"}) {
+    for (String h : new String[] {WireBytes.NAME, FRAMING, VERDICT, KEEP_ALIVE, CONNECT, TIMEOUTS, "idle"}) {
       if (pipeline.get(h) != null) {
         pipeline.remove(h);
       }

@@ -1,5 +1,6 @@
 package org.fleetproxy.proxy.support;
 
+import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -14,18 +15,51 @@ public final class RawClient implements AutoCloseable {
   private final Socket socket;
   private final InputStream in;
   private final OutputStream out;
+  private long sent;
+  private long received;
 
   public RawClient(int port) throws IOException {
     socket = new Socket(InetAddress.getLoopbackAddress(), port);
     socket.setSoTimeout(10_000);
-    in = socket.getInputStream();
+    InputStream raw = socket.getInputStream();
+    in = new FilterInputStream(raw) {
+      @Override
+      public int read() throws IOException {
+        int b = super.read();
+        if (b >= 0) {
+          received++;
+        }
+        return b;
+      }
+
+      @Override
+      public int read(byte[] buf, int off, int len) throws IOException {
+        int n = super.read(buf, off, len);
+        if (n > 0) {
+          received += n;
+        }
+        return n;
+      }
+    };
     out = socket.getOutputStream();
   }
 
   public RawClient send(String text) throws IOException {
-    out.write(text.getBytes(StandardCharsets.ISO_8859_1));
+    byte[] bytes = text.getBytes(StandardCharsets.ISO_8859_1);
+    out.write(bytes);
     out.flush();
+    sent += bytes.length;
     return this;
+  }
+
+  /** Bytes written to the proxy so far. */
+  public long sent() {
+    return sent;
+  }
+
+  /** Bytes read from the proxy so far. */
+  public long received() {
+    return received;
   }
 
   public RawResponse read() throws IOException {
