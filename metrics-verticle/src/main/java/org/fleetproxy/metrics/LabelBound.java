@@ -13,7 +13,6 @@ final class LabelBound {
 
   private final int max;
   private final Set<String> known = new HashSet<>();
-  private long folded;
 
   LabelBound(int max) {
     this.max = max;
@@ -27,11 +26,6 @@ final class LabelBound {
       known.add(value);
       return value;
     }
-    folded++;
     return OTHER;
-  }
-
-  long folded() {
-    return folded;
   }
 }

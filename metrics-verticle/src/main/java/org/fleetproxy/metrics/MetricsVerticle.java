@@ -16,7 +16,6 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.Message;
-import io.vertx.core.http.HttpServer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
@@ -56,7 +55,6 @@ public final class MetricsVerticle extends VerticleBase {
   private final PoolMeters poolMeters;
   private final StatusPage status;
   private JvmGcMetrics gc;
-  private HttpServer server;
 
   public MetricsVerticle(AdminOptions options, BooleanSupplier ready) {
     this.options = options;
@@ -97,8 +95,7 @@ public final class MetricsVerticle extends VerticleBase {
       boolean up = ready.getAsBoolean();
       json(rc, up ? 200 : 503, new JsonObject().put("status", up ? "READY" : "STARTING"));
     });
-    return vertx.createHttpServer().requestHandler(router).listen(options.port(), options.host())
-        .onSuccess(s -> server = s);
+    return vertx.createHttpServer().requestHandler(router).listen(options.port(), options.host());
   }
 
   @Override
@@ -115,11 +112,6 @@ public final class MetricsVerticle extends VerticleBase {
       b.tag(tag, value);
     }
     b.register(registry);
-  }
-
-  /** The port the admin server listens on (differs from the configured one when that was 0). */
-  public int port() {
-    return server.actualPort();
   }
 
   void apply(JsonObject delta) {

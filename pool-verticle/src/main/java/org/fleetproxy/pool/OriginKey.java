@@ -70,10 +70,6 @@ public final class OriginKey {
     return "https".equals(scheme);
   }
 
-  public String serverName() {
-    return serverName;
-  }
-
   public String partition() {
     return partition;
   }

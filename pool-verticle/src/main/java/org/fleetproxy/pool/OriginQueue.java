@@ -131,7 +131,6 @@ final class OriginQueue {
     }
     pc.state = PooledConnection.State.IDLE;
     pc.reused = false;
-    pc.idleSince = now;
     pc.expiresAt = now + window;
     idle.addFirst(pc);
     while (idle.size() > settings.maxIdlePerHost()) {

@@ -16,7 +16,6 @@ public final class PooledConnection {
   boolean reused;
   /** Set when the pool itself closes the connection, so the close is not blamed on the peer. */
   CloseReason closing;
-  long idleSince;
   long expiresAt;
 
   PooledConnection(OriginQueue queue, HttpClientConnection connection) {

@@ -24,7 +24,7 @@ public final class UpstreamPool {
 
   private final HttpClientAgent client;
   private final List<LoopPool> partitions = new CopyOnWriteArrayList<>();
-  private volatile PoolSettings settings;
+  private final PoolSettings settings;
 
   public UpstreamPool(Vertx vertx, PoolSettings settings) {
     this.settings = settings;
@@ -54,11 +54,6 @@ public final class UpstreamPool {
 
   public PoolSettings settings() {
     return settings;
-  }
-
-  /** Applies new settings; idle connections are judged by them from the next sweep on. */
-  public void settings(PoolSettings settings) {
-    this.settings = settings;
   }
 
   void remove(LoopPool partition) {

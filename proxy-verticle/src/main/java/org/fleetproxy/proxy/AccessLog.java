@@ -104,10 +104,6 @@ public final class AccessLog implements AutoCloseable {
     }
   }
 
-  public long dropped() {
-    return dropped.get();
-  }
-
   @Override
   public void close() throws InterruptedException {
     closed = true;
