@@ -47,10 +47,14 @@ public final class AccessLog implements AutoCloseable {
 
   /** Opens {@code file} for appending, or writes to standard output when it is null. */
   public AccessLog(Format format, Path file) throws IOException {
-    this.format = format;
-    this.out = file == null
+    this(format, file == null
         ? new BufferedWriter(new OutputStreamWriter(System.out, StandardCharsets.UTF_8))
-        : Files.newBufferedWriter(file, StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+        : Files.newBufferedWriter(file, StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND));
+  }
+
+  AccessLog(Format format, Writer out) {
+    this.format = format;
+    this.out = out;
     this.writer = new Thread(this::drain, "fleetproxy-access-log");
     writer.setDaemon(true);
     writer.start();
@@ -102,6 +106,11 @@ public final class AccessLog implements AutoCloseable {
     } catch (IOException | InterruptedException e) {
       LOG.log(System.Logger.Level.ERROR, "access log stopped: " + e);
     }
+  }
+
+  /** Lines dropped so far because the writer was behind. */
+  long dropped() {
+    return dropped.get();
   }
 
   @Override
