@@ -23,11 +23,14 @@ public final class KeepAlivePolicy {
 
   /** Whether the client connection stays open after answering this request. */
   public static boolean clientPersistent(HttpVersion version, MultiMap requestHeaders, boolean forward) {
-    List<String> connection = requestHeaders.getAll("Connection");
-    if (connection.isEmpty() && forward) {
-      connection = requestHeaders.getAll("Proxy-Connection");
-    }
-    return persistent(version, connection);
+    return clientPersistent(version, requestHeaders.getAll("Connection"), requestHeaders.getAll("Proxy-Connection"),
+        forward);
+  }
+
+  /** The same rule on raw header lines, for callers below the server that hold no {@code MultiMap}. */
+  public static boolean clientPersistent(HttpVersion version, List<String> connection, List<String> proxyConnection,
+                                         boolean forward) {
+    return persistent(version, connection.isEmpty() && forward ? proxyConnection : connection);
   }
 
   /** Whether the upstream connection may go back to the pool after this response. */
@@ -39,7 +42,7 @@ public final class KeepAlivePolicy {
   }
 
   /** The rules on raw values: every {@code Connection} header line of a message of {@code version}. */
-  public static boolean persistent(HttpVersion version, List<String> connectionValues) {
+  static boolean persistent(HttpVersion version, List<String> connectionValues) {
     boolean keepAliveListed = false;
     for (String value : connectionValues) {
       if (hasToken(value, "close")) {

@@ -10,7 +10,6 @@ import io.netty.handler.codec.http.HttpRequest;
 import io.vertx.core.http.HttpVersion;
 import org.fleetproxy.pool.KeepAlivePolicy;
 
-import java.util.List;
 
 /**
  * Makes the HTTP server keep or close a client connection exactly as {@link KeepAlivePolicy}
@@ -34,11 +33,9 @@ final class ClientKeepAlive extends ChannelInboundHandlerAdapter {
     boolean serverKeeps = http10
         ? headers.contains(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE, true)
         : !headers.contains(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE, true);
-    List<String> connection = headers.getAll(HttpHeaderNames.CONNECTION);
-    if (connection.isEmpty() && AbsoluteTarget.isAbsolute(request.uri())) {
-      connection = headers.getAll("Proxy-Connection");
-    }
-    boolean keep = KeepAlivePolicy.persistent(http10 ? HttpVersion.HTTP_1_0 : HttpVersion.HTTP_1_1, connection);
+    boolean keep = KeepAlivePolicy.clientPersistent(http10 ? HttpVersion.HTTP_1_0 : HttpVersion.HTTP_1_1,
+        headers.getAll(HttpHeaderNames.CONNECTION), headers.getAll("Proxy-Connection"),
+        AbsoluteTarget.isAbsolute(request.uri()));
     if (keep != serverKeeps) {
       headers.add(HttpHeaderNames.CONNECTION, keep ? HttpHeaderValues.KEEP_ALIVE : HttpHeaderValues.CLOSE);
     }
