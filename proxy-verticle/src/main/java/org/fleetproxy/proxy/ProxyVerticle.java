@@ -2,7 +2,6 @@ package org.fleetproxy.proxy;
 
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
-import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;
 import io.vertx.core.http.HttpConnection;
@@ -23,6 +22,7 @@ import org.fleetproxy.proxy.ingress.Limits;
 import org.fleetproxy.proxy.ingress.Rejection;
 import org.fleetproxy.proxy.ingress.RejectionSink;
 import org.fleetproxy.proxy.ingress.WireBytes;
+import org.fleetproxy.proxy.relay.ErrorResponses;
 import org.fleetproxy.proxy.relay.ProxyHandler;
 import org.fleetproxy.proxy.relay.RelayContext;
 import org.fleetproxy.proxy.relay.Target;
@@ -129,10 +129,7 @@ public final class ProxyVerticle extends VerticleBase implements RelayContext, R
     }
     rejected(r, String.valueOf(request.remoteAddress()));
     answered(ProxyHandler.UNROUTED, request, r.status());
-    request.response().setStatusCode(r.status())
-        .putHeader("Content-Type", "text/plain; charset=utf-8")
-        .putHeader("Connection", "close")
-        .end(r.status() + " " + HttpResponseStatus.valueOf(r.status()).reasonPhrase() + "\n");
+    ErrorResponses.send(request, r.status(), true);
   }
 
   @Override

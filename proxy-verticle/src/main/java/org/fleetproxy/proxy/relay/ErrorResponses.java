@@ -1,5 +1,6 @@
 package org.fleetproxy.proxy.relay;
 
+import io.netty.handler.codec.http.HttpResponseStatus;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 
@@ -14,16 +15,20 @@ public final class ErrorResponses {
    * read, the connection is closed after the answer: its framing can no longer be trusted.
    */
   public static void send(HttpServerRequest request, int status) {
+    send(request, status, hasBody(request) && !request.isEnded());
+  }
+
+  /** Answers {@code request} with {@code status}, and closes the connection after it when asked. */
+  public static void send(HttpServerRequest request, int status, boolean close) {
     HttpServerResponse response = request.response();
-    boolean unreadBody = hasBody(request) && !request.isEnded();
-    String reason = io.netty.handler.codec.http.HttpResponseStatus.valueOf(status).reasonPhrase();
+    String reason = HttpResponseStatus.valueOf(status).reasonPhrase();
     response.setStatusCode(status).putHeader("Content-Type", "text/plain; charset=utf-8");
-    if (unreadBody) {
+    if (close) {
       response.putHeader("Connection", "close");
     }
     request.resume();
     response.end(status + " " + reason + "\n").onComplete(v -> {
-      if (unreadBody) {
+      if (close) {
         request.connection().close();
       }
     });

@@ -236,8 +236,7 @@ final class Exchange implements TimeoutSweep.Watched {
       lease.discard();
     }
     if (!response.headWritten()) {
-      response.setStatusCode(status).putHeader("Connection", "close").end(status + "\n")
-          .onComplete(v -> request.connection().close());
+      ErrorResponses.send(request, status, true);
     } else {
       request.connection().close();
     }
