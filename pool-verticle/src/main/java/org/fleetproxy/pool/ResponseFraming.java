@@ -5,7 +5,8 @@ import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPromise;
 
-import java.util.Locale;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * Holds each upstream response head to RFC 9112's framing rules before the HTTP decoder reads it.
@@ -25,9 +26,8 @@ final class ResponseFraming extends ChannelDuplexHandler {
   private int headBytes;
   private boolean statusLineSeen;
   private boolean interim;
-  private int contentLengths;
-  private String contentLength;
-  private String transferEncoding;
+  private final List<String> contentLengths = new ArrayList<>(1);
+  private final List<String> transferEncodings = new ArrayList<>(1);
 
   @Override
   public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
@@ -95,33 +95,16 @@ final class ResponseFraming extends ChannelDuplexHandler {
     String name = l.substring(0, colon).trim();
     String value = l.substring(colon + 1).trim();
     if (name.equalsIgnoreCase("Content-Length")) {
-      contentLengths++;
-      contentLength = contentLength == null ? value : contentLength + "," + value;
+      contentLengths.add(value);
     } else if (name.equalsIgnoreCase("Transfer-Encoding")) {
-      transferEncoding = transferEncoding == null ? value : transferEncoding + "," + value;
+      transferEncodings.add(value);
     }
   }
 
+  /** A response needs unambiguous framing; the codings a request may not use are the upstream's business. */
   private String judge() {
-    if (transferEncoding != null && contentLength != null) {
-      return "both Transfer-Encoding and Content-Length";
-    }
-    if (contentLength != null) {
-      if (contentLengths > 1) {
-        return "more than one Content-Length";
-      }
-      if (contentLength.isEmpty() || contentLength.length() > 18
-          || !contentLength.chars().allMatch(ch -> ch >= '0' && ch <= '9')) {
-        return "Content-Length '" + contentLength + "' is not a length";
-      }
-    }
-    if (transferEncoding != null) {
-      String[] codings = transferEncoding.split(",");
-      if (!codings[codings.length - 1].trim().toLowerCase(Locale.ROOT).equals("chunked")) {
-        return "the final transfer coding is not chunked";
-      }
-    }
-    return null;
+    MessageFraming.Fault fault = MessageFraming.judge(contentLengths, transferEncodings);
+    return fault == MessageFraming.Fault.OK || fault == MessageFraming.Fault.OTHER_CODINGS ? null : fault.detail;
   }
 
   private void reset() {
@@ -129,8 +112,7 @@ final class ResponseFraming extends ChannelDuplexHandler {
     headBytes = 0;
     statusLineSeen = false;
     interim = false;
-    contentLengths = 0;
-    contentLength = null;
-    transferEncoding = null;
+    contentLengths.clear();
+    transferEncodings.clear();
   }
 }

@@ -1,6 +1,7 @@
 package org.fleetproxy.proxy.ingress;
 
 import org.fleetproxy.pool.KeepAlivePolicy;
+import org.fleetproxy.pool.MessageFraming;
 import org.fleetproxy.proxy.target.AbsoluteTarget;
 import org.fleetproxy.proxy.target.HostPort;
 
@@ -201,28 +202,25 @@ final class HeadParser {
     if (!targetFormOk()) {
       return;
     }
-    if (!transferEncodings.isEmpty()) {
-      if (!contentLengths.isEmpty()) {
-        fail(400, "te-and-cl", "both Transfer-Encoding and Content-Length");
-        return;
-      }
-      transferCoding(http11);
+    if (!transferEncodings.isEmpty() && !http11) {
+      fail(400, "bad-transfer-encoding", "Transfer-Encoding in an HTTP/1.0 request");
       return;
     }
-    if (contentLengths.size() > 1) {
-      fail(400, "bad-content-length", "more than one Content-Length");
-      return;
-    }
-    if (contentLengths.size() == 1) {
-      String v = contentLengths.get(0);
-      if (v.isEmpty() || v.length() > 18 || !v.chars().allMatch(c -> c >= '0' && c <= '9')) {
-        fail(400, "bad-content-length", "Content-Length '" + v + "' is not a length");
-        return;
+    MessageFraming.Fault framing = MessageFraming.judge(contentLengths, transferEncodings);
+    switch (framing) {
+      case OK -> {
+        chunked = !transferEncodings.isEmpty();
+        if (!chunked && !contentLengths.isEmpty()) {
+          contentLength = Long.parseLong(contentLengths.get(0));
+          if (limits.maxBody() >= 0 && contentLength > limits.maxBody()) {
+            fail(413, "body-too-large", "Content-Length " + contentLength + " over " + limits.maxBody());
+          }
+        }
       }
-      contentLength = Long.parseLong(v);
-      if (limits.maxBody() >= 0 && contentLength > limits.maxBody()) {
-        fail(413, "body-too-large", "Content-Length " + contentLength + " over " + limits.maxBody());
-      }
+      case TE_AND_CL -> fail(framing.status, "te-and-cl", framing.detail);
+      case SEVERAL_LENGTHS, BAD_LENGTH -> fail(framing.status, "bad-content-length", framing.detail);
+      case CHUNKED_NOT_FINAL -> fail(framing.status, "bad-transfer-encoding", framing.detail);
+      default -> fail(framing.status, "unsupported-transfer-encoding", framing.detail);
     }
   }
 
@@ -268,28 +266,6 @@ final class HeadParser {
     HostPort hp = host.lastIndexOf(':') > host.lastIndexOf(']') ? HostPort.parse(host) : HostPort.parse(
         host + ":" + defaultPort);
     return hp != null && hp.port() == at.port() && hp.host().equals(at.host().toLowerCase(Locale.ROOT));
-  }
-
-  /** Only a lone, final {@code chunked} is relayed; it must be last, and other codings are not implemented. */
-  private void transferCoding(boolean http11) {
-    if (!http11) {
-      fail(400, "bad-transfer-encoding", "Transfer-Encoding in an HTTP/1.0 request");
-      return;
-    }
-    List<String> codings = new ArrayList<>();
-    for (String v : transferEncodings) {
-      for (String c : v.split(",")) {
-        codings.add(c.trim().toLowerCase(Locale.ROOT));
-      }
-    }
-    if (!codings.get(codings.size() - 1).equals("chunked")) {
-      fail(400, "bad-transfer-encoding", "the final transfer coding is not chunked");
-    } else if (codings.size() > 1) {
-      fail(codings.stream().filter("chunked"::equals).count() > 1 ? 400 : 501, "unsupported-transfer-encoding",
-          "transfer codings other than a single chunked");
-    } else {
-      chunked = true;
-    }
   }
 
   private void fail(int status, String reason, String detail) {
