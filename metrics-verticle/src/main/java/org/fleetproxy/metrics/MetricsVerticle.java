@@ -13,6 +13,8 @@ import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
 import io.micrometer.core.instrument.binder.system.UptimeMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.Message;
@@ -21,10 +23,17 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BiFunction;
 import java.util.function.BooleanSupplier;
+import java.util.function.UnaryOperator;
 
 /**
  * Owns the node's Micrometer registry: folds the counter deltas that proxy instances flush into
@@ -36,13 +45,17 @@ public final class MetricsVerticle extends VerticleBase {
   public static final String DELTA_ADDRESS = "proxy.metrics.delta";
   /** Local address: the pool's stats ({@code {"origins":[...]}} as on {@code proxy.pool.stats}), about once a second. */
   public static final String POOL_ADDRESS = "proxy.metrics.pool";
-  /** Request: any body. Answer: {@code {"nodes":[{"node","counters":[...]}],"sum":[...]}}. */
+  /**
+   * Request: {@code {"families": optional boolean}}. Answer, over every node of the fleet:
+   * {@code {"nodes":[{"node","counters":[...],"families":[...] if asked}],"missing":[...],"sum":[...]}}.
+   */
   public static final String SNAPSHOT_ADDRESS = "proxy.metrics.snapshot";
 
   static final String REQUESTS = "proxy.requests";
   static final String TRAFFIC = "proxy.traffic.bytes";
   static final String FOLDED = "proxy.label.values.folded";
   static final String REJECTED = "proxy.rejected.requests";
+  static final String RELOADS = "proxy.config.reloads";
 
   private final AdminOptions options;
   private final BooleanSupplier ready;
@@ -54,11 +67,21 @@ public final class MetricsVerticle extends VerticleBase {
   private final Map<String, AtomicLong> gauges = new HashMap<>();
   private final PoolMeters poolMeters;
   private final StatusPage status;
+  private final UnaryOperator<String> ownAddress;
+  private final BiFunction<String, JsonObject, Future<JsonObject>> gather;
   private JvmGcMetrics gc;
 
-  public MetricsVerticle(AdminOptions options, BooleanSupplier ready) {
+  /**
+   * @param ownAddress this node's twin of a control address, which only this node answers
+   * @param gather sends a request to every node's twin of an address and gathers the answers as
+   *               {@code {"nodes":[...],"missing":[...]}}
+   */
+  public MetricsVerticle(AdminOptions options, BooleanSupplier ready, UnaryOperator<String> ownAddress,
+                         BiFunction<String, JsonObject, Future<JsonObject>> gather) {
     this.options = options;
     this.ready = ready;
+    this.ownAddress = ownAddress;
+    this.gather = gather;
     this.targets = new LabelBound(options.maxTargets());
     this.users = new LabelBound(options.maxTargets());
     this.clients = new LabelBound(options.maxTargets());
@@ -84,9 +107,14 @@ public final class MetricsVerticle extends VerticleBase {
     new UptimeMetrics().bindTo(registry);
     vertx.eventBus().<JsonObject>localConsumer(DELTA_ADDRESS, m -> apply(m.body()));
     vertx.eventBus().<JsonObject>localConsumer(POOL_ADDRESS, m -> poolMeters.update(m.body().getJsonArray("origins")));
-    vertx.eventBus().<JsonObject>consumer(SNAPSHOT_ADDRESS, this::snapshot);
+    reloads("ok", 0);
+    reloads("error", 0);
+    vertx.eventBus().<JsonObject>consumer(SNAPSHOT_ADDRESS, this::fleetSnapshot);
+    vertx.eventBus().<JsonObject>consumer(ownAddress.apply(SNAPSHOT_ADDRESS), this::snapshot);
+    AdminControl control = new AdminControl(vertx, options);
     Router router = Router.router(vertx);
     router.get("/metrics").handler(this::metrics);
+    router.post("/admin/:address").handler(control::handle);
     router.get("/status.json").handler(rc -> json(rc, 200, status.json()));
     router.get("/").handler(rc -> rc.response().putHeader("Content-Type", "text/html; charset=utf-8")
         .sendFile("fleetproxy-admin/status.html"));
@@ -115,7 +143,8 @@ public final class MetricsVerticle extends VerticleBase {
   }
 
   void apply(JsonObject delta) {
-    JsonArray req = delta.getJsonArray("requests");
+    delta.getJsonObject("reloads", new JsonObject()).forEach(e -> reloads(e.getKey(), ((Number) e.getValue()).longValue()));
+    JsonArray req = delta.getJsonArray("requests", new JsonArray());
     for (int i = 0; i < req.size(); i++) {
       JsonArray r = req.getJsonArray(i);
       Counter.builder(REQUESTS).description("Requests answered, by route, method and status code")
@@ -139,7 +168,7 @@ public final class MetricsVerticle extends VerticleBase {
         g.addAndGet(((Number) e.getValue()).longValue());
       }
     });
-    JsonArray tr = delta.getJsonArray("traffic");
+    JsonArray tr = delta.getJsonArray("traffic", new JsonArray());
     for (int i = 0; i < tr.size(); i++) {
       JsonArray t = tr.getJsonArray(i);
       Counter.Builder b = Counter.builder(TRAFFIC).description("Bytes relayed from clients (in) and to clients (out)")
@@ -152,6 +181,11 @@ public final class MetricsVerticle extends VerticleBase {
       }
       b.register(registry).increment(t.getLong(3));
     }
+  }
+
+  private void reloads(String result, long n) {
+    Counter.builder(RELOADS).description("Configuration reloads, by result")
+        .tag("result", result).register(registry).increment(n);
   }
 
   private void applyRejected(JsonArray rejected) {
@@ -172,16 +206,56 @@ public final class MetricsVerticle extends VerticleBase {
   }
 
   private void metrics(RoutingContext rc) {
-    rc.response()
-        .putHeader("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
-        .end(registry.scrape());
+    if (!"cluster".equals(rc.request().getParam("scope"))) {
+      rc.response()
+          .putHeader("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
+          .end(registry.scrape());
+      return;
+    }
+    gather.apply(SNAPSHOT_ADDRESS, new JsonObject().put("families", true)).onComplete(ar -> {
+      if (ar.failed()) {
+        rc.response().setStatusCode(502).end("cluster view unavailable: " + ar.cause().getMessage() + "\n");
+        return;
+      }
+      StringBuilder head = new StringBuilder();
+      ar.result().getJsonArray("missing").forEach(m -> head.append("# node ")
+          .append(((JsonObject) m).getString("node")).append(" did not answer: ")
+          .append(((JsonObject) m).getString("error")).append('\n'));
+      ByteArrayOutputStream out = new ByteArrayOutputStream();
+      try {
+        out.writeBytes(head.toString().getBytes(StandardCharsets.UTF_8));
+        new PrometheusTextFormatWriter(false).write(out, ClusterExposition.merge(ar.result().getJsonArray("nodes")));
+      } catch (IOException | RuntimeException e) {
+        rc.response().setStatusCode(500).end("cluster view failed: " + e.getMessage() + "\n");
+        return;
+      }
+      rc.response().putHeader("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
+          .end(Buffer.buffer(out.toByteArray()));
+    });
   }
 
+  /** This node's answer: its counters, and its {@code proxy_*} families when asked. */
   private void snapshot(Message<JsonObject> msg) {
-    JsonArray counters = counters();
-    msg.reply(new JsonObject()
-        .put("nodes", new JsonArray().add(new JsonObject().put("node", options.nodeId()).put("counters", counters)))
-        .put("sum", counters.copy()));
+    JsonObject answer = new JsonObject().put("node", options.nodeId()).put("counters", counters());
+    if (msg.body() != null && msg.body().getBoolean("families", false)) {
+      answer.put("families", ClusterExposition.families(registry.getPrometheusRegistry().scrape()));
+    }
+    msg.reply(answer);
+  }
+
+  /** Every node's answer, and the counters summed over the nodes that answered. */
+  private void fleetSnapshot(Message<JsonObject> msg) {
+    JsonObject body = msg.body() == null ? new JsonObject() : msg.body();
+    gather.apply(SNAPSHOT_ADDRESS, body).onSuccess(g -> {
+      Map<String, JsonObject> sum = new TreeMap<>();
+      g.getJsonArray("nodes").forEach(n -> ((JsonObject) n).getJsonArray("counters").forEach(c -> {
+        JsonObject counter = (JsonObject) c;
+        String key = counter.getString("name") + counter.getJsonObject("labels").encode();
+        JsonObject acc = sum.computeIfAbsent(key, k -> counter.copy().put("value", 0.0));
+        acc.put("value", acc.getDouble("value") + counter.getDouble("value"));
+      }));
+      msg.reply(g.put("sum", new JsonArray(new ArrayList<>(sum.values()))));
+    }).onFailure(t -> msg.fail(500, t.getMessage()));
   }
 
   /** Every proxy counter as {@code {"name","labels":{...},"value"}}, named as on {@code /metrics}. */

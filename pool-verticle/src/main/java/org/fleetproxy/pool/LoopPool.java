@@ -6,6 +6,7 @@ import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClientAgent;
 
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -23,6 +24,7 @@ public final class LoopPool {
   private final Map<OriginKey, OriginQueue> queues = new HashMap<>();
   private final long sweepTimer;
   private LongConsumer connectionsChanged = d -> { };
+  private boolean closed;
 
   LoopPool(UpstreamPool owner, Context context, long sweepIntervalMillis) {
     this.owner = owner;
@@ -96,6 +98,26 @@ public final class LoopPool {
     });
   }
 
+  Future<Integer> retire(Collection<OriginKey> origins) {
+    return onLoop(() -> {
+      int n = 0;
+      for (OriginQueue q : queues.values()) {
+        for (OriginKey o : origins) {
+          if (q.key.sameOrigin(o)) {
+            n += q.retire();
+            break;
+          }
+        }
+      }
+      return n;
+    });
+  }
+
+  /** Whether this partition has left the pool: connections released now are closed, not kept. */
+  boolean closed() {
+    return closed;
+  }
+
   Future<Integer> drain(String key) {
     return onLoop(() -> {
       int n = 0;
@@ -112,6 +134,7 @@ public final class LoopPool {
   public Future<Void> close() {
     owner.remove(this);
     return onLoop(() -> {
+      closed = true;
       context.owner().cancelTimer(sweepTimer);
       queues.values().forEach(OriginQueue::drain);
       return null;

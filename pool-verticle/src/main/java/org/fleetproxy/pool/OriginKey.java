@@ -50,6 +50,12 @@ public final class OriginKey {
         + (parent == null ? "" : " via " + parent);
   }
 
+  /** Same scheme, host, port, server name and parent: the same origin, whatever the partition. */
+  public boolean sameOrigin(OriginKey other) {
+    return scheme.equals(other.scheme) && host.equals(other.host) && port == other.port
+        && serverName.equals(other.serverName) && Objects.equals(parent, other.parent);
+  }
+
   public static OriginKey of(String scheme, String host, int port) {
     return new OriginKey(scheme, host, port, null, null);
   }

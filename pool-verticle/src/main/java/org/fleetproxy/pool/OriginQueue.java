@@ -27,6 +27,8 @@ final class OriginQueue {
   private long reused;
   private long failedConnects;
   private final EnumMap<CloseReason, Long> closed = new EnumMap<>(CloseReason.class);
+  /** Set when the origin was taken out of service; cleared by the next acquire. */
+  private boolean retired;
 
   OriginQueue(OriginKey key, LoopPool loop) {
     this.key = key;
@@ -34,6 +36,7 @@ final class OriginQueue {
   }
 
   Future<PooledConnection> acquire(boolean fresh) {
+    retired = false;
     if (!fresh && loop.settings().reuse() != PoolSettings.Reuse.NONE) {
       long now = loop.now();
       PooledConnection pc;
@@ -115,6 +118,10 @@ final class OriginQueue {
       pc.state = PooledConnection.State.CLOSED;
       return;
     }
+    if (retired || loop.closed()) {
+      close(pc, CloseReason.DRAINED);
+      return;
+    }
     PoolSettings settings = loop.settings();
     if (!reusable || settings.reuse() == PoolSettings.Reuse.NONE || settings.maxIdlePerHost() == 0) {
       close(pc, CloseReason.POLICY);
@@ -171,6 +178,11 @@ final class OriginQueue {
         close(pc, CloseReason.EXPIRED);
       }
     }
+  }
+
+  int retire() {
+    retired = true;
+    return drain();
   }
 
   int drain() {

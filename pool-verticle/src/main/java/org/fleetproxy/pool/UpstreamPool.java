@@ -7,6 +7,7 @@ import io.vertx.core.http.HttpClientAgent;
 import io.vertx.core.http.HttpClientOptions;
 
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -24,7 +25,7 @@ public final class UpstreamPool {
 
   private final HttpClientAgent client;
   private final List<LoopPool> partitions = new CopyOnWriteArrayList<>();
-  private final PoolSettings settings;
+  private volatile PoolSettings settings;
 
   public UpstreamPool(Vertx vertx, PoolSettings settings) {
     this.settings = settings;
@@ -54,6 +55,14 @@ public final class UpstreamPool {
 
   public PoolSettings settings() {
     return settings;
+  }
+
+  /**
+   * Applies new tunables to every partition: the next acquire, release and sweep use them. The
+   * client's own connect timeout stays as built; the pool's connect timer is the one that counts.
+   */
+  public void reconfigure(PoolSettings next) {
+    this.settings = next;
   }
 
   void remove(LoopPool partition) {
@@ -91,6 +100,23 @@ public final class UpstreamPool {
     for (LoopPool p : partitions) {
       parts.add(p.drain(key));
     }
+    return sum(parts);
+  }
+
+  /**
+   * Takes origins out of service, as when a reload moves a route elsewhere: their idle
+   * connections close now and connections still leased close when released, until a request
+   * asks for the origin again. Completes with the number closed now.
+   */
+  public Future<Integer> retire(Collection<OriginKey> origins) {
+    List<Future<Integer>> parts = new ArrayList<>();
+    for (LoopPool p : partitions) {
+      parts.add(p.retire(origins));
+    }
+    return sum(parts);
+  }
+
+  private static Future<Integer> sum(List<Future<Integer>> parts) {
     return Future.all(parts).map(all -> {
       int n = 0;
       for (int i = 0; i < all.size(); i++) {

@@ -1,6 +1,8 @@
 package org.fleetproxy.pool;
 
 import io.vertx.core.Future;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.eventbus.Message;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.Test;
@@ -238,6 +240,41 @@ class UpstreamPoolTest extends PoolTestSupport {
   }
 
   @Test
+  void retiredOriginClosesIdleNowAndLeasedOnReleaseUntilAskedForAgain() throws Exception {
+    startPool(SETTINGS);
+    Origin moved = new Origin();
+    Origin kept = new Origin();
+    PooledConnection busy = acquire(moved.key());
+    get(busy);
+    use(moved.key());
+    use(kept.key());
+
+    assertEquals(1, await(pool.retire(List.of(OriginKey.of("http", "127.0.0.1", moved.port)))));
+    assertEquals(0, stats(moved.key()).idle());
+    assertEquals(1, stats(kept.key()).idle());
+
+    release(busy, true, -1);
+    assertEquals(0, stats(moved.key()).idle());
+    assertEquals(2, stats(moved.key()).closed("drained"));
+    assertTrue(eventually(() -> moved.closed.get() == 2, 2_000));
+
+    use(moved.key());
+    assertEquals(1, stats(moved.key()).idle(), "a request for the origin puts it back in service");
+  }
+
+  @Test
+  void reconfiguredSettingsApplyToTheNextRelease() throws Exception {
+    startPool(SETTINGS);
+    Origin origin = new Origin();
+    use(origin.key());
+    assertEquals(1, stats(origin.key()).idle());
+    pool.reconfigure(new PoolSettings(0, SETTINGS.idleTimeoutMillis(), SETTINGS.connectTimeoutMillis(),
+        PoolSettings.Reuse.SHARED));
+    use(origin.key());
+    assertEquals(0, stats(origin.key()).idle(), "max-idle-per-host 0 keeps nothing");
+  }
+
+  @Test
   void drainClosesIdleConnectionsByKeyOrAll() throws Exception {
     startPool(SETTINGS);
     Origin one = new Origin();
@@ -264,10 +301,36 @@ class UpstreamPoolTest extends PoolTestSupport {
     assertEquals(1, await(pool.drain(two.key().toString())));
   }
 
+  /**
+   * Stands in for the fleet: asks each named node's twin of the address and gathers like the
+   * proxy's cluster layer does; node "c" never answers.
+   */
+  private Future<JsonObject> gather(String address, JsonObject body, List<String> nodes) {
+    List<Future<Message<JsonObject>>> asks = new ArrayList<>();
+    for (String n : nodes) {
+      asks.add(vertx.eventBus().request(address + ".node." + n, body, new DeliveryOptions().setSendTimeout(500)));
+    }
+    return Future.join(asks).transform(ar -> {
+      JsonArray answered = new JsonArray();
+      JsonArray missing = new JsonArray();
+      for (int i = 0; i < nodes.size(); i++) {
+        if (asks.get(i).succeeded()) {
+          answered.add(asks.get(i).result().body().copy().put("node", nodes.get(i)));
+        } else {
+          missing.add(new JsonObject().put("node", nodes.get(i)).put("error", asks.get(i).cause().getMessage()));
+        }
+      }
+      return Future.succeededFuture(new JsonObject().put("nodes", answered).put("missing", missing));
+    });
+  }
+
   @Test
-  void poolVerticleAnswersStatsAndDrain() {
+  void poolVerticleAnswersStatsAndDrainForEveryNode() {
     startPool(SETTINGS);
-    await(vertx.deployVerticle(new PoolVerticle(pool, "node-a")));
+    List<String> fleet = List.of("a", "b", "c");
+    await(vertx.deployVerticle(new PoolVerticle(pool, a -> a + ".node.a", (a, b) -> gather(a, b, fleet))));
+    UpstreamPool second = new UpstreamPool(vertx, SETTINGS);
+    await(vertx.deployVerticle(new PoolVerticle(second, a -> a + ".node.b", (a, b) -> gather(a, b, fleet))));
     Origin origin = new Origin();
     use(origin.key());
     String key = origin.key().toString();
@@ -278,14 +341,17 @@ class UpstreamPoolTest extends PoolTestSupport {
         .put("failed-connects", 0).put("closed", new JsonObject());
     assertEquals(new JsonArray().add(expected), stats.getJsonArray("origins"));
     JsonArray nodes = stats.getJsonArray("nodes");
-    assertEquals(1, nodes.size());
-    assertEquals("node-a", nodes.getJsonObject(0).getString("node"));
+    assertEquals(2, nodes.size());
+    assertEquals("a", nodes.getJsonObject(0).getString("node"));
     assertEquals(new JsonArray().add(expected), nodes.getJsonObject(0).getJsonArray("origins"));
+    assertEquals(new JsonArray(), nodes.getJsonObject(1).getJsonArray("origins"));
+    assertEquals("c", stats.getJsonArray("missing").getJsonObject(0).getString("node"));
 
     JsonObject drained = await(vertx.eventBus().<JsonObject>request(PoolVerticle.DRAIN_ADDRESS,
         new JsonObject().put("key", "127.0.0.1:" + origin.port))).body();
-    assertEquals(new JsonObject().put("closed", 1)
-        .put("nodes", new JsonArray().add(new JsonObject().put("node", "node-a").put("closed", 1))), drained);
+    assertEquals(1, drained.getInteger("closed"));
+    assertEquals(new JsonArray().add(new JsonObject().put("closed", 1).put("node", "a"))
+        .add(new JsonObject().put("closed", 0).put("node", "b")), drained.getJsonArray("nodes"));
 
     JsonObject after = await(vertx.eventBus().<JsonObject>request(PoolVerticle.STATS_ADDRESS, new JsonObject())).body();
     JsonObject o = after.getJsonArray("origins").getJsonObject(0);

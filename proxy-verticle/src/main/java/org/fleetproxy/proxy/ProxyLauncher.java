@@ -1,71 +1,106 @@
 package org.fleetproxy.proxy;
 
 import org.fleetproxy.proxy.config.ConfigException;
-import org.fleetproxy.proxy.config.ConfigLoader;
+import org.fleetproxy.proxy.config.ConfigOverrides;
+import org.fleetproxy.proxy.config.ConfigSource;
 import org.fleetproxy.proxy.config.ProxyConfig;
+import sun.misc.Signal;
 
 import java.nio.file.Path;
-import java.util.concurrent.CountDownLatch;
+import java.util.Arrays;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
-/** The command line: {@code java -jar proxy.jar [--conf FILE]}. */
+/**
+ * The command line: {@code java -jar proxy.jar [--conf FILE] [--cluster] [--set KEY=VALUE ...]}
+ * runs a node; {@code java -jar proxy.jar ctl ADDRESS [JSON] [--conf FILE]} sends one control message.
+ */
 public final class ProxyLauncher {
+
+  static final String USAGE = """
+      usage: java -jar proxy.jar [--conf FILE] [--cluster] [--set KEY=VALUE ...]
+             java -jar proxy.jar ctl ADDRESS [JSON] [--conf FILE] [--set KEY=VALUE ...]""";
 
   private ProxyLauncher() {
   }
 
-  public static void main(String[] args) throws InterruptedException {
-    Path conf = null;
-    for (int i = 0; i < args.length; i++) {
-      switch (args[i]) {
-        case "--conf" -> {
-          if (i + 1 >= args.length) {
-            exit("--conf needs a file");
-          }
-          conf = Path.of(args[++i]);
-        }
-        case "--cluster" -> exit("--cluster: clustering is not available in this version");
-        case "-h", "--help" -> {
-          System.out.println("usage: java -jar proxy.jar [--conf FILE]");
-          return;
-        }
-        default -> exit("unknown argument '" + args[i] + "' (usage: java -jar proxy.jar [--conf FILE])");
-      }
+  public static void main(String[] args) throws Exception {
+    if (args.length > 0 && args[0].equals("ctl")) {
+      System.exit(ControlClient.run(Arrays.copyOfRange(args, 1, args.length)));
+      return;
     }
+    Path conf = null;
+    boolean cluster = false;
+    ConfigOverrides overrides = ConfigOverrides.NONE;
+    try {
+      for (int i = 0; i < args.length; i++) {
+        switch (args[i]) {
+          case "--conf" -> conf = Path.of(value(args, ++i, "--conf needs a file"));
+          case "--cluster" -> cluster = true;
+          case "--set" -> overrides = overrides.with(value(args, ++i, "--set needs KEY=VALUE"));
+          case "-h", "--help" -> {
+            System.out.println(USAGE);
+            return;
+          }
+          default -> throw new ConfigException("unknown argument '" + args[i] + "'\n" + USAGE);
+        }
+      }
+    } catch (ConfigException e) {
+      exit(e.getMessage());
+      return;
+    }
+    ConfigSource source = new ConfigSource(conf, overrides);
     ProxyConfig config;
     try {
-      config = conf == null ? ConfigLoader.embedded() : ConfigLoader.load(conf);
+      config = source.load();
     } catch (ConfigException e) {
       exit("configuration error: " + e.getMessage());
       return;
     }
-    if (config.cluster().enabled()) {
-      exit(config.source() + ": cluster.enabled: clustering is not available in this version");
-    }
-    CountDownLatch started = new CountDownLatch(1);
-    ProxyNode[] node = new ProxyNode[1];
-    Throwable[] failure = new Throwable[1];
-    ProxyNode.start(config).onComplete(ar -> {
-      node[0] = ar.result();
-      failure[0] = ar.cause();
-      started.countDown();
-    });
-    started.await();
-    if (failure[0] != null) {
-      exit("start failed: " + failure[0].getMessage());
+    ProxyNode node;
+    try {
+      node = ProxyNode.start(config, source, cluster).toCompletionStage().toCompletableFuture().get();
+    } catch (java.util.concurrent.ExecutionException e) {
+      exit("start failed: " + e.getCause().getMessage());
+      return;
+    } catch (ConfigException e) {
+      exit("configuration error: " + e.getMessage());
+      return;
     }
     ProxyConfig.Server s = config.server();
-    System.out.printf("fleetproxy listening on %s:%d (admin %s:%d), config: %s%n",
-        s.host(), s.port(), config.admin().host(), config.admin().port(), config.source());
-    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-      CountDownLatch stopped = new CountDownLatch(1);
-      node[0].stop().onComplete(ar -> stopped.countDown());
-      try {
-        stopped.await(10, TimeUnit.SECONDS);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
-    }));
+    System.out.printf("fleetproxy %s node %s listening on %s:%d (admin %s:%d)%s, config: %s%n", ProxyNode.VERSION,
+        node.nodeId(), s.host(), s.port(), config.admin().host(), config.admin().port(),
+        cluster || config.cluster().enabled() ? " in fleet '" + config.cluster().name() + "'" : "", config.source());
+    CompletableFuture<Void> stopping = new CompletableFuture<>();
+    Signal.handle(new Signal("TERM"), sig -> stop(node, stopping));
+    Signal.handle(new Signal("INT"), sig -> stop(node, stopping));
+  }
+
+  /**
+   * A graceful stop: in-flight requests get {@code server.shutdown-timeout}, then the node leaves
+   * the cluster and the process exits 0 (1 if the stop itself failed).
+   */
+  private static void stop(ProxyNode node, CompletableFuture<Void> stopping) {
+    if (!stopping.complete(null)) {
+      return;
+    }
+    long grace = node.config().server().shutdownTimeoutMillis();
+    System.out.println("fleetproxy: stopping, in-flight requests have up to " + grace + " ms");
+    int code = 0;
+    try {
+      node.stop().toCompletionStage().toCompletableFuture().get(grace + 15_000, TimeUnit.MILLISECONDS);
+    } catch (Exception e) {
+      System.err.println("fleetproxy: stop did not complete cleanly: " + e);
+      code = 1;
+    }
+    System.exit(code);
+  }
+
+  private static String value(String[] args, int i, String missing) {
+    if (i >= args.length) {
+      throw new ConfigException(missing);
+    }
+    return args[i];
   }
 
   private static void exit(String message) {

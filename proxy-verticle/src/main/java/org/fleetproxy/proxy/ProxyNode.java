@@ -2,29 +2,41 @@ package org.fleetproxy.proxy;
 
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
+import io.vertx.core.eventbus.EventBusOptions;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
 import org.fleetproxy.metrics.AdminOptions;
 import org.fleetproxy.metrics.MetricsVerticle;
 import org.fleetproxy.pool.PoolVerticle;
 import org.fleetproxy.pool.UpstreamPool;
+import org.fleetproxy.proxy.cluster.Fleet;
+import org.fleetproxy.proxy.cluster.HazelcastSetup;
+import org.fleetproxy.proxy.config.ConfigLoader;
+import org.fleetproxy.proxy.config.ConfigSource;
 import org.fleetproxy.proxy.config.ProxyConfig;
 
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Path;
+import java.util.HashSet;
 import java.util.Properties;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
- * One running proxy node: a Vert.x instance with the metrics verticle (admin server), the pool
- * verticle (pool control) and one proxy verticle per event loop sharing the ingress port.
+ * One running proxy node: a Vert.x instance (clustered or not) with the metrics verticle (admin
+ * server), the pool verticle (pool control), the node control verticle (status, reload) and one
+ * proxy verticle per event loop sharing the ingress port.
  */
 public final class ProxyNode {
+
+  private static final System.Logger LOG = System.getLogger(ProxyNode.class.getName());
 
   /** The product version, from the build. */
   public static final String VERSION = version();
@@ -35,21 +47,36 @@ public final class ProxyNode {
   private final Vertx vertx;
   private final UpstreamPool pool;
   private final AtomicReference<ActiveConfig> config;
-  private final String nodeId;
-
+  private final Fleet fleet;
+  private final ConfigSource source;
   private final AccessLog accessLog;
+  private final AtomicBoolean ready = new AtomicBoolean();
+  private final AtomicInteger clientConnections = new AtomicInteger();
+  private final long startedAt = System.currentTimeMillis();
+  private String listeners;
 
-  private ProxyNode(Vertx vertx, UpstreamPool pool, AtomicReference<ActiveConfig> config, String nodeId,
+  private ProxyNode(Vertx vertx, UpstreamPool pool, ProxyConfig config, Fleet fleet, ConfigSource source,
                     AccessLog accessLog) {
     this.vertx = vertx;
     this.pool = pool;
-    this.config = config;
-    this.nodeId = nodeId;
+    this.config = new AtomicReference<>(ActiveConfig.of(config));
+    this.fleet = fleet;
+    this.source = source;
     this.accessLog = accessLog;
   }
 
-  /** Starts a node on {@code config}; fails (and releases everything) if any part cannot start. */
+  /** Starts a node on a config read from {@code source}, not clustered unless its config asks. */
   public static Future<ProxyNode> start(ProxyConfig config) {
+    return start(config, ConfigSource.embedded(), false);
+  }
+
+  /**
+   * Starts a node; fails (and releases everything) if any part cannot start.
+   *
+   * @param source where reloads read the config from
+   * @param cluster join the fleet even if {@code cluster.enabled} is false ({@code --cluster})
+   */
+  public static Future<ProxyNode> start(ProxyConfig config, ConfigSource source, boolean cluster) {
     AccessLog accessLog;
     try {
       accessLog = openAccessLog(config.access());
@@ -57,31 +84,109 @@ public final class ProxyNode {
       return Future.failedFuture(new IllegalStateException("log.access.file: cannot open "
           + config.access().file() + ": " + e.getMessage(), e));
     }
-    ProxyConfig.Server s = config.server();
-    Vertx vertx = Vertx.vertx(new VertxOptions()
-        .setEventLoopPoolSize(s.eventLoops())
-        .setPreferNativeTransport(true));
-    String nodeId = s.host() + ":" + s.port();
-    UpstreamPool pool = new UpstreamPool(vertx, config.pool());
-    AtomicReference<ActiveConfig> active = new AtomicReference<>(ActiveConfig.of(config));
-    AtomicBoolean ready = new AtomicBoolean();
-    AtomicInteger clientConnections = new AtomicInteger();
-    AdminOptions admin = new AdminOptions(nodeId, config.admin().host(), config.admin().port(),
-        config.metrics().maxTargets(), VERSION, config.metrics().clientLabel());
-    return vertx.deployVerticle(new MetricsVerticle(admin, ready::get))
-        .compose(id -> vertx.deployVerticle(new PoolVerticle(pool, nodeId)))
-        .compose(id -> vertx.deployVerticle(() -> new ProxyVerticle(pool, active, clientConnections, accessLog),
-            new DeploymentOptions().setInstances(s.eventLoops())))
-        .map(id -> {
+    ProxyConfig.Cluster c = config.cluster();
+    VertxOptions options = new VertxOptions()
+        .setEventLoopPoolSize(config.server().eventLoops())
+        .setPreferNativeTransport(true);
+    Future<Vertx> vertx;
+    HazelcastClusterManager manager = null;
+    if (cluster || c.enabled()) {
+      manager = HazelcastSetup.clusterManager(c, false);
+      options.setEventBusOptions(new EventBusOptions().setClusterNodeMetadata(new JsonObject()
+          .put(Fleet.ROLE, Fleet.ROLE_PROXY).put(Fleet.NODE_ID, c.nodeId())));
+      vertx = Vertx.builder().with(options).withClusterManager(manager).buildClustered();
+    } else {
+      vertx = Future.succeededFuture(Vertx.vertx(options));
+    }
+    HazelcastClusterManager members = manager;
+    return vertx.compose(v -> {
+      Fleet fleet = new Fleet(v, members, c.nodeId(), c.requestTimeoutMillis());
+      ProxyNode node = new ProxyNode(v, new UpstreamPool(v, config.pool()), config, fleet, source, accessLog);
+      return node.deploy().map(node).recover(t -> v.close().transform(x -> Future.failedFuture(t)));
+    });
+  }
+
+  private Future<?> deploy() {
+    ProxyConfig c = config.get().config();
+    AdminOptions admin = new AdminOptions(fleet.nodeId(), c.admin().host(), c.admin().port(),
+        ConfigLoader.isLoopback(c.admin().host()), c.metrics().maxTargets(), VERSION, c.metrics().clientLabel(),
+        c.admin().token(), new HashSet<>(NodeControl.ADDRESSES), c.cluster().requestTimeoutMillis() + 1_000);
+    return vertx.deployVerticle(new MetricsVerticle(admin, ready::get, fleet::ownAddress, fleet::gather))
+        .compose(id -> vertx.deployVerticle(new PoolVerticle(pool, fleet::ownAddress, fleet::gather)))
+        .compose(id -> deployListeners(c.server()))
+        .compose(id -> {
+          listeners = id;
+          return vertx.deployVerticle(new NodeControl(fleet, this::status, new Reload(this)::run, source,
+              () -> config.get().config().reload().scanPeriodMillis()));
+        })
+        .onSuccess(id -> {
           ready.set(true);
           vertx.setPeriodic(POOL_METRICS_INTERVAL_MILLIS, t -> pool.stats().onSuccess(stats -> {
             JsonArray origins = new JsonArray();
             stats.forEach(o -> origins.add(o.toJson()));
-            vertx.eventBus().send(MetricsVerticle.POOL_ADDRESS, new JsonObject().put("origins", origins));
+            vertx.eventBus().send(MetricsVerticle.POOL_ADDRESS, new JsonObject().put("origins", origins),
+                new DeliveryOptions().setLocalOnly(true));
           }));
-          return new ProxyNode(vertx, pool, active, nodeId, accessLog);
-        })
-        .recover(t -> vertx.close().transform(v -> Future.failedFuture(t)));
+        });
+  }
+
+  /** One proxy verticle per event loop, listening on {@code server}; completes with the deployment id. */
+  Future<String> deployListeners(ProxyConfig.Server server) {
+    return vertx.deployVerticle(() -> new ProxyVerticle(pool, config, server, clientConnections, accessLog),
+        new DeploymentOptions().setInstances(config.get().config().server().eventLoops()));
+  }
+
+  /**
+   * Puts {@code change} into service: a new listener first when the address changed (so a port
+   * that cannot be bound changes nothing), then the config swap, the pool, and the old listener's
+   * graceful stop, which lets its in-flight requests finish.
+   */
+  Future<Void> apply(ConfigChange change) {
+    Future<String> listener = change.listenerChanged()
+        ? deployListeners(change.next().config().server()) : Future.succeededFuture(null);
+    return listener.map(id -> {
+      config.set(change.next());
+      pool.reconfigure(change.next().config().pool());
+      if (!change.retired().isEmpty()) {
+        pool.retire(change.retired());
+      }
+      if (id != null) {
+        String old = listeners;
+        listeners = id;
+        vertx.undeploy(old).onFailure(t -> LOG.log(System.Logger.Level.WARNING, "old listener stop: " + t));
+      }
+      return null;
+    });
+  }
+
+  Vertx vertxInstance() {
+    return vertx;
+  }
+
+  ConfigSource source() {
+    return source;
+  }
+
+  ActiveConfig active() {
+    return config.get();
+  }
+
+  private JsonObject status() {
+    ProxyConfig c = config.get().config();
+    return new JsonObject()
+        .put("node", fleet.nodeId())
+        .put("member", fleet.memberId())
+        .put("version", VERSION)
+        .put("started", startedAt)
+        .put("uptime-seconds", (System.currentTimeMillis() - startedAt) / 1000)
+        .put("clustered", fleet.clustered())
+        .put("cluster", c.cluster().name())
+        .put("config", new JsonObject().put("source", c.source()).put("hash", c.hash()))
+        .put("listeners", new JsonArray()
+            .add(new JsonObject().put("name", "proxy").put("host", c.server().host()).put("port", c.server().port()))
+            .add(new JsonObject().put("name", "admin").put("host", c.admin().host()).put("port", c.admin().port())))
+        .put("event-loops", c.server().eventLoops())
+        .put("client-connections", clientConnections.get());
   }
 
   private static String version() {
@@ -110,23 +215,34 @@ public final class ProxyNode {
   }
 
   public String nodeId() {
-    return nodeId;
+    return fleet.nodeId();
   }
 
   public ProxyConfig config() {
     return config.get().config();
   }
 
-  /** Undeploys everything: listeners close, idle upstream connections are closed. */
+  /**
+   * Stops the node: not ready any more, listeners stop accepting and let in-flight requests finish
+   * (up to {@code server.shutdown-timeout}), idle upstream connections close, then the node
+   * leaves the cluster.
+   */
   public Future<Void> stop() {
-    return pool.close().transform(v -> vertx.close()).andThen(v -> {
-      if (accessLog != null) {
-        try {
-          accessLog.close();
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-        }
-      }
-    });
+    ready.set(false);
+    // not chained on the undeploy's future: that one is bound to an event loop that close() ends
+    Promise<Void> stopped = Promise.promise();
+    vertx.undeploy(listeners).otherwiseEmpty()
+        .compose(v -> pool.close())
+        .onComplete(graceful -> vertx.close().onComplete(closed -> {
+          if (accessLog != null) {
+            try {
+              accessLog.close();
+            } catch (InterruptedException e) {
+              Thread.currentThread().interrupt();
+            }
+          }
+          stopped.handle(closed);
+        }));
+    return stopped.future();
   }
 }

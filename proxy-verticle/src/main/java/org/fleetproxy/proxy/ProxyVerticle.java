@@ -1,6 +1,7 @@
 package org.fleetproxy.proxy;
 
 import io.vertx.core.Future;
+import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.VerticleBase;
 import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;
@@ -40,8 +41,17 @@ public final class ProxyVerticle extends VerticleBase implements RelayContext, R
 
   static final long FLUSH_INTERVAL_MILLIS = 1_000;
 
+  /**
+   * The HTTP decoder's own limits, above anything {@code limits.*} accepts: the framing checks
+   * enforce the configured limits first, and read them per connection, so a reload that raises
+   * them takes effect without a new listener.
+   */
+  private static final int DECODER_MAX_LINE = (1 << 20) + 1024;
+  private static final int DECODER_MAX_HEADERS = (1 << 22) + (1 << 20) + 1024;
+
   private final UpstreamPool pool;
   private final AtomicReference<ActiveConfig> config;
+  private final ProxyConfig.Server listener;
   private final AtomicInteger clientConnections;
   private final AccessLog accessLog;
   private final RateLimitedLog rejections = new RateLimitedLog(1_000);
@@ -50,15 +60,18 @@ public final class ProxyVerticle extends VerticleBase implements RelayContext, R
   private TimeoutSweep timeouts;
   private NetClient netClient;
   private long flushTimer;
+  private HttpServer server;
 
   /**
+   * @param listener where to listen; it may differ from the active config's while a reload moves the port
    * @param clientConnections open client connections of the whole node, for {@code limits.max-connections}
    * @param accessLog where each request is logged, or null
    */
-  public ProxyVerticle(UpstreamPool pool, AtomicReference<ActiveConfig> config, AtomicInteger clientConnections,
-                       AccessLog accessLog) {
+  public ProxyVerticle(UpstreamPool pool, AtomicReference<ActiveConfig> config, ProxyConfig.Server listener,
+                       AtomicInteger clientConnections, AccessLog accessLog) {
     this.pool = pool;
     this.config = config;
+    this.listener = listener;
     this.clientConnections = clientConnections;
     this.accessLog = accessLog;
   }
@@ -70,30 +83,36 @@ public final class ProxyVerticle extends VerticleBase implements RelayContext, R
     timeouts = new TimeoutSweep(vertx);
     netClient = vertx.createNetClient(new NetClientOptions().setTcpNoDelay(true));
     flushTimer = vertx.setPeriodic(FLUSH_INTERVAL_MILLIS, id -> flush());
-    ProxyConfig.Server s = config.get().config().server();
-    Limits limits = config.get().config().limits();
-    HttpServer server = vertx.createHttpServer(new HttpServerOptions()
-        .setMaxInitialLineLength(limits.maxRequestLine())
-        .setMaxHeaderSize(limits.maxHeaderSize())
+    ProxyConfig.Server s = listener;
+    server = vertx.createHttpServer(new HttpServerOptions()
+        .setMaxInitialLineLength(DECODER_MAX_LINE)
+        .setMaxHeaderSize(DECODER_MAX_HEADERS)
         // with cleartext HTTP/2 detection the server sets up HTTP/1 only after decoding the first
         // request head, too late for the framing checks that must see every byte
         .setHttp2ClearTextEnabled(false)
         .setIdleTimeout((int) Math.min(Integer.MAX_VALUE, s.idleTimeoutMillis()))
         .setIdleTimeoutUnit(TimeUnit.MILLISECONDS)
         .setTcpNoDelay(true));
-    server.connectionHandler(c -> accept(c, limits, s.idleTimeoutMillis()));
+    server.connectionHandler(c -> accept(c, config.get().config().limits(), s.idleTimeoutMillis()));
     server.invalidRequestHandler(this::invalid);
     server.requestHandler(new ProxyHandler(config::get, this));
     return server.listen(s.port(), s.host());
   }
 
+  /**
+   * Stops accepting, lets in-flight requests finish up to {@code server.shutdown-timeout} (then
+   * closes what is left), and only then stops the timers and leaves the pool.
+   */
   @Override
   public Future<?> stop() {
-    vertx.cancelTimer(flushTimer);
-    timeouts.stop();
-    netClient.close();
-    flush();
-    return partition.close();
+    return server.shutdown(config.get().config().server().shutdownTimeoutMillis(), TimeUnit.MILLISECONDS)
+        .eventually(() -> {
+          vertx.cancelTimer(flushTimer);
+          timeouts.stop();
+          netClient.close();
+          flush();
+          return partition.close();
+        });
   }
 
   private void accept(HttpConnection connection, Limits limits, long idleTimeoutMillis) {
@@ -142,7 +161,8 @@ public final class ProxyVerticle extends VerticleBase implements RelayContext, R
   private void flush() {
     JsonObject delta = counters.drain();
     if (delta != null) {
-      vertx.eventBus().send(MetricsVerticle.DELTA_ADDRESS, delta);
+      // local only: a clustered send would look the address up in the cluster first
+      vertx.eventBus().send(MetricsVerticle.DELTA_ADDRESS, delta, new DeliveryOptions().setLocalOnly(true));
     }
   }
 

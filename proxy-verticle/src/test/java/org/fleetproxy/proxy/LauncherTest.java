@@ -6,6 +6,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -55,5 +56,37 @@ class LauncherTest {
     Outcome unknown = run("--frobnicate");
     assertEquals(2, unknown.exit());
     assertTrue(unknown.output().contains("--frobnicate"), unknown.output());
+  }
+
+  @Test
+  void setOverridesAreValidatedLikeTheFile() throws Exception {
+    Outcome badValue = run("--set", "server.port=abc");
+    assertEquals(2, badValue.exit());
+    assertTrue(badValue.output().contains("server.port"), badValue.output());
+    Outcome noValue = run("--set", "server.port");
+    assertEquals(2, noValue.exit());
+    assertTrue(noValue.output().contains("expected KEY=VALUE"), noValue.output());
+    Outcome unknownKey = run("--set", "server.colour=red");
+    assertEquals(2, unknownKey.exit());
+    assertTrue(unknownKey.output().contains("server.colour: unknown key"), unknownKey.output());
+  }
+
+  @Test
+  void unreadableHazelcastFileIsNamed() throws Exception {
+    Outcome o = run("--cluster", "--set", "cluster.hazelcast=/nonexistent/hazelcast.yaml");
+    assertEquals(2, o.exit());
+    assertTrue(o.output().contains("cluster.hazelcast") && o.output().contains("/nonexistent/hazelcast.yaml"),
+        o.output());
+  }
+
+  @Test
+  void ctlWithoutAFleetExitsOneSayingSo() throws Exception {
+    String fleet = "nobody-" + UUID.randomUUID().toString().substring(0, 8);
+    Outcome o = run("ctl", "proxy.cluster.status", "--set", "cluster.name=" + fleet);
+    assertEquals(1, o.exit(), o.output());
+    assertTrue(o.output().contains("no node of fleet '" + fleet + "' answers proxy.cluster.status"), o.output());
+    Outcome badJson = run("ctl", "proxy.pool.drain", "{not json");
+    assertEquals(2, badJson.exit());
+    assertTrue(badJson.output().contains("must be a JSON object"), badJson.output());
   }
 }

@@ -28,55 +28,75 @@ public final class ConfigLoader {
 
   public static final String EMBEDDED = "embedded default";
   private static final String EMBEDDED_RESOURCE = "/fleetproxy-default.yaml";
+  /** Where the Hazelcast member configuration is looked for when {@code cluster.hazelcast} is not set. */
+  public static final String DEFAULT_HAZELCAST = "conf/hazelcast.yaml";
 
   private ConfigLoader() {
   }
 
   public static ProxyConfig load(Path file) {
+    return load(file, ConfigOverrides.NONE);
+  }
+
+  public static ProxyConfig load(Path file, ConfigOverrides overrides) {
     String text;
     try {
       text = Files.readString(file, StandardCharsets.UTF_8);
     } catch (IOException e) {
       throw new ConfigException(file + ": cannot read: " + e.getMessage(), e);
     }
-    return parse(text, file.toString());
+    return parse(text, file.toString(), overrides);
   }
 
   public static ProxyConfig embedded() {
+    return embedded(ConfigOverrides.NONE);
+  }
+
+  public static ProxyConfig embedded(ConfigOverrides overrides) {
     try (InputStream in = ConfigLoader.class.getResourceAsStream(EMBEDDED_RESOURCE)) {
-      return parse(new String(in.readAllBytes(), StandardCharsets.UTF_8), EMBEDDED);
+      return parse(new String(in.readAllBytes(), StandardCharsets.UTF_8), EMBEDDED, overrides);
     } catch (IOException e) {
       throw new ConfigException(EMBEDDED + ": cannot read: " + e.getMessage(), e);
     }
   }
 
   public static ProxyConfig parse(String text, String source) {
+    return parse(text, source, ConfigOverrides.NONE);
+  }
+
+  public static ProxyConfig parse(String text, String source, ConfigOverrides overrides) {
     try {
-      return read(text, source);
+      return read(text, source, overrides);
     } catch (ConfigException e) {
       throw new ConfigException(source + ": " + e.getMessage(), e);
     }
   }
 
-  private static ProxyConfig read(String text, String source) {
+  private static ProxyConfig read(String text, String source, ConfigOverrides overrides) {
     Object doc;
     try {
       doc = new Yaml(new SafeConstructor(new LoaderOptions())).load(text);
     } catch (YAMLException e) {
       throw new ConfigException("not valid YAML: " + e.getMessage(), e);
     }
-    ConfigNode root = ConfigNode.of("", doc);
+    ConfigNode root = ConfigNode.of("", overrides.applyTo(doc));
 
     ConfigNode s = root.node("server");
     ProxyConfig.Server server = new ProxyConfig.Server(
         host(s, "host", "127.0.0.1"),
         s.integer("port", 3128, 0, 65535),
         s.integer("event-loops", Runtime.getRuntime().availableProcessors(), 1, 1024),
-        positive(s, "idle-timeout", 60_000));
+        positive(s, "idle-timeout", 60_000),
+        positive(s, "shutdown-timeout", 30_000));
     s.finish();
 
     ConfigNode a = root.node("admin");
-    ProxyConfig.Admin admin = new ProxyConfig.Admin(host(a, "host", "127.0.0.1"), a.integer("port", 9090, 0, 65535));
+    String token = a.string("token", null);
+    if (token != null && token.isBlank()) {
+      throw new ConfigException(a.key("token") + ": must not be empty (leave it out for no token)");
+    }
+    ProxyConfig.Admin admin = new ProxyConfig.Admin(host(a, "host", "127.0.0.1"), a.integer("port", 9090, 0, 65535),
+        token);
     a.finish();
 
     if (admin.port() != 0 && admin.port() == server.port() && sameInterface(admin.host(), server.host())) {
@@ -147,9 +167,26 @@ public final class ConfigLoader {
     l.finish();
 
     ConfigNode c = root.node("cluster");
+    String name = c.string("name", "fleetproxy").trim();
+    if (!name.matches("[A-Za-z0-9._-]{1,64}")) {
+      throw new ConfigException(c.key("name") + ": must be 1 to 64 letters, digits, '.', '_' or '-', got '" + name + "'");
+    }
+    String nodeId = c.string("node-id", server.host() + ":" + server.port()).trim();
+    if (nodeId.isEmpty() || nodeId.length() > 128 || nodeId.chars().anyMatch(ch -> ch <= ' ' || ch == 127)) {
+      throw new ConfigException(c.key("node-id") + ": must be 1 to 128 visible characters, got '" + nodeId + "'");
+    }
     ProxyConfig.Cluster cluster = new ProxyConfig.Cluster(c.bool("enabled", false),
-        c.string("hazelcast", "conf/hazelcast.yaml"));
+        c.string("hazelcast", DEFAULT_HAZELCAST), !c.has("hazelcast"), name, nodeId,
+        positive(c, "request-timeout", 2_000));
     c.finish();
+
+    ConfigNode rc = root.node("config");
+    long scan = rc.duration("scan-period", 2_000);
+    if (scan < 0) {
+      throw new ConfigException(rc.key("scan-period") + ": must be 0 (off) or longer");
+    }
+    ProxyConfig.Reload reload = new ProxyConfig.Reload(scan);
+    rc.finish();
 
     ConfigNode m = root.node("metrics");
     ProxyConfig.Metrics metrics = new ProxyConfig.Metrics(m.integer("max-targets", 1000, 1, 1_000_000),
@@ -168,7 +205,7 @@ public final class ConfigLoader {
 
     root.finish();
     return new ProxyConfig(server, admin, forward, List.copyOf(routes), pool, limits, cluster, metrics, access,
-        source, sha256(text));
+        reload, source, sha256(text));
   }
 
   private static ProxyConfig.RouteSpec route(ConfigNode r) {
@@ -277,7 +314,7 @@ public final class ConfigLoader {
    * Whether a listen address only accepts local connections. Only "localhost" and IP literals
    * count: a name is never resolved, and an unknown one is treated as reachable from outside.
    */
-  static boolean isLoopback(String host) {
+  public static boolean isLoopback(String host) {
     if (host.equalsIgnoreCase("localhost")) {
       return true;
     }
@@ -291,7 +328,7 @@ public final class ConfigLoader {
     }
   }
 
-  private static String sha256(String text) {
+  static String sha256(String text) {
     try {
       byte[] d = MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8));
       return HexFormat.of().formatHex(d, 0, 8);

@@ -16,16 +16,28 @@ import java.util.Map;
  */
 public record ProxyConfig(Server server, Admin admin, Forward forward, List<RouteSpec> routes,
                           PoolSettings pool, Limits limits, Cluster cluster, Metrics metrics, Access access,
-                          String source, String hash) {
+                          Reload reload, String source, String hash) {
 
   /**
    * @param eventLoops proxy verticle instances, one per event loop
    * @param idleTimeoutMillis a client connection with no request in flight is closed after this
+   * @param shutdownTimeoutMillis how long a stopping listener lets in-flight requests finish
    */
-  public record Server(String host, int port, int eventLoops, long idleTimeoutMillis) {
+  public record Server(String host, int port, int eventLoops, long idleTimeoutMillis, long shutdownTimeoutMillis) {
+
+    /** Whether {@code other} needs a different listener (address or per-connection options). */
+    public boolean sameListener(Server other) {
+      return host.equals(other.host) && port == other.port && idleTimeoutMillis == other.idleTimeoutMillis;
+    }
   }
 
-  public record Admin(String host, int port) {
+  /** @param token bearer token the control endpoints ({@code POST /admin/ADDRESS}) require, or null */
+  public record Admin(String host, int port, String token) {
+
+    @Override
+    public String toString() {
+      return "Admin[host=" + host + ", port=" + port + ", token=" + (token == null ? "none" : "***") + "]";
+    }
   }
 
   /**
@@ -73,7 +85,20 @@ public record ProxyConfig(Server server, Admin admin, Forward forward, List<Rout
                          Map<String, String> headers) {
   }
 
-  public record Cluster(boolean enabled, String hazelcast) {
+  /**
+   * @param hazelcast the Hazelcast member configuration file
+   * @param defaultHazelcast whether {@code hazelcast} is the default path (the built-in loopback
+   *                         configuration is used when that file does not exist)
+   * @param name the fleet's name: nodes only join a cluster of the same name
+   * @param nodeId this node's stable id in control answers and metrics
+   * @param requestTimeoutMillis how long a cluster-wide request waits for each node's answer
+   */
+  public record Cluster(boolean enabled, String hazelcast, boolean defaultHazelcast, String name, String nodeId,
+                        long requestTimeoutMillis) {
+  }
+
+  /** @param scanPeriodMillis how often the config file is checked for changes; 0 = never */
+  public record Reload(long scanPeriodMillis) {
   }
 
   /** @param clientLabel add the client address as a label of the traffic counters */

@@ -1,5 +1,6 @@
 package org.fleetproxy.proxy.route;
 
+import org.fleetproxy.pool.OriginKey;
 import org.fleetproxy.proxy.config.ProxyConfig;
 
 import java.util.ArrayList;
@@ -43,6 +44,20 @@ public final class RouteTable {
       }
     }
     return new RouteTable(byHost, wildcard);
+  }
+
+  /** Every upstream origin the routes send to. */
+  public List<OriginKey> origins() {
+    List<OriginKey> out = new ArrayList<>();
+    for (Route r : wildcard) {
+      out.add(r.origin());
+    }
+    byHost.values().forEach(routes -> {
+      for (Route r : routes) {
+        out.add(r.origin());
+      }
+    });
+    return out;
   }
 
   /**

@@ -40,13 +40,16 @@ class ConfigLoaderTest {
     ProxyConfig c = parse("");
     assertEquals("127.0.0.1", c.server().host());
     assertEquals(3128, c.server().port());
-    assertEquals(new ProxyConfig.Admin("127.0.0.1", 9090), c.admin());
+    assertEquals(new ProxyConfig.Admin("127.0.0.1", 9090, null), c.admin());
     assertTrue(c.forward().enabled());
     assertEquals(List.of(), c.forward().users());
     assertFalse(c.forward().allowOpen());
     assertEquals(List.of(), c.routes());
     assertEquals(PoolSettings.DEFAULTS, c.pool());
-    assertEquals(new ProxyConfig.Cluster(false, "conf/hazelcast.yaml"), c.cluster());
+    assertEquals(new ProxyConfig.Cluster(false, "conf/hazelcast.yaml", true, "fleetproxy", "127.0.0.1:3128", 2_000),
+        c.cluster());
+    assertEquals(30_000, c.server().shutdownTimeoutMillis());
+    assertEquals(2_000, c.reload().scanPeriodMillis());
     assertEquals(1000, c.metrics().maxTargets());
     assertEquals("test.yaml", c.source());
   }
@@ -57,7 +60,7 @@ class ConfigLoaderTest {
     assertEquals(ConfigLoader.EMBEDDED, c.source());
     assertEquals("127.0.0.1", c.server().host());
     assertEquals(3128, c.server().port());
-    assertEquals(new ProxyConfig.Admin("127.0.0.1", 9090), c.admin());
+    assertEquals(new ProxyConfig.Admin("127.0.0.1", 9090, null), c.admin());
     assertTrue(c.forward().enabled());
     assertTrue(c.forward().users().isEmpty());
     assertTrue(c.routes().isEmpty());
@@ -79,10 +82,11 @@ class ConfigLoaderTest {
               version: h1
               headers: { X-Env: prod }
         pool: { max-idle-per-host: 3, idle-timeout: 30s, connect-timeout: 1500ms, reuse: per-client }
-        cluster: { enabled: true, hazelcast: other.yaml }
+        cluster: { enabled: true, hazelcast: other.yaml, name: blue, node-id: edge-1, request-timeout: 3s }
+        config: { scan-period: 0s }
         """);
     assertEquals(8080, c.server().port());
-    assertEquals(new ProxyConfig.Admin("::1", 9191), c.admin());
+    assertEquals(new ProxyConfig.Admin("::1", 9191, null), c.admin());
     assertEquals(List.of("alice:secret"), c.forward().users());
     ProxyConfig.RouteSpec r = c.routes().get(0);
     assertEquals("api.example.com", r.host());
@@ -90,7 +94,8 @@ class ConfigLoaderTest {
     assertEquals(new ProxyConfig.Upstream("http://127.0.0.1:9001/v1/", 500, 120_000, "h1", Map.of("X-Env", "prod")),
         r.upstream());
     assertEquals(new PoolSettings(3, 30_000, 1_500, PoolSettings.Reuse.PER_CLIENT), c.pool());
-    assertEquals(new ProxyConfig.Cluster(true, "other.yaml"), c.cluster());
+    assertEquals(new ProxyConfig.Cluster(true, "other.yaml", false, "blue", "edge-1", 3_000), c.cluster());
+    assertEquals(0, c.reload().scanPeriodMillis());
   }
 
   @Test
@@ -220,5 +225,37 @@ class ConfigLoaderTest {
   void hashFollowsTheText() {
     assertEquals(parse("pool: { idle-timeout: 5s }").hash(), parse("pool: { idle-timeout: 5s }").hash());
     assertNotEquals(parse("pool: { idle-timeout: 5s }").hash(), parse("pool: { idle-timeout: 6s }").hash());
+  }
+
+  @Test
+  void overridesReplaceFileValuesAndAreValidated() {
+    ConfigOverrides o = ConfigOverrides.NONE.with("server.port=3129").with("cluster.node-id=node-2")
+        .with("forward.users=[\"bob:pw\"]");
+    ProxyConfig c = ConfigLoader.parse("server: { port: 3128 }\nforward: { users: [] }\n", "test.yaml", o);
+    assertEquals(3129, c.server().port());
+    assertEquals("node-2", c.cluster().nodeId());
+    assertEquals(List.of("bob:pw"), c.forward().users());
+    assertEquals(ConfigLoader.parse("server: { port: 3128 }\nforward: { users: [] }\n", "test.yaml").hash(), c.hash(),
+        "the hash is the file's, so nodes sharing a file show one hash");
+    assertMentions(assertThrows(ConfigException.class,
+        () -> ConfigLoader.parse("server: 5\n", "test.yaml", o)).getMessage(), "--set server.port");
+    assertMentions(assertThrows(ConfigException.class,
+        () -> ConfigLoader.parse("", "test.yaml", ConfigOverrides.NONE.with("pool.idle-timeout=soon"))).getMessage(),
+        "pool.idle-timeout");
+    assertThrows(ConfigException.class, () -> ConfigOverrides.NONE.with("Server Port=1"));
+  }
+
+  @Test
+  void clusterKeysAreChecked() {
+    assertMentions(assertThrows(ConfigException.class, () -> parse("cluster: { name: \"a b\" }\n")).getMessage(),
+        "cluster.name");
+    assertMentions(assertThrows(ConfigException.class, () -> parse("cluster: { node-id: \"\" }\n")).getMessage(),
+        "cluster.node-id");
+    assertMentions(assertThrows(ConfigException.class, () -> parse("admin: { token: \" \" }\n")).getMessage(),
+        "admin.token");
+    assertMentions(assertThrows(ConfigException.class, () -> parse("config: { scan-period: 2 }\n")).getMessage(),
+        "config.scan-period");
+    assertTrue(parse("admin: { token: s3cret }\n").admin().toString().contains("***"));
+    assertFalse(parse("admin: { token: s3cret }\n").admin().toString().contains("s3cret"), "the token never reaches a log");
   }
 }

@@ -31,6 +31,8 @@ public abstract class ProxyTestBase {
   protected ProxyNode node;
   protected int proxyPort;
   protected int adminPort;
+  /** Extra ", key: value" pairs for the {@code admin} mapping of the next {@link #startProxy}. */
+  protected String adminKeys = "";
   private final Deque<AutoCloseable> closeables = new ArrayDeque<>();
 
   @BeforeEach
@@ -70,7 +72,7 @@ public abstract class ProxyTestBase {
     adminPort = Ports.free();
     String loops = serverKeys.contains("event-loops") ? "" : ", event-loops: 2";
     String text = "server: { host: 127.0.0.1, port: " + proxyPort + loops + serverKeys + " }\n"
-        + "admin: { host: 127.0.0.1, port: " + adminPort + " }\n" + yaml;
+        + "admin: { host: 127.0.0.1, port: " + adminPort + adminKeys + " }\n" + yaml;
     node = ProxyNode.start(ConfigLoader.parse(text, "test.yaml")).await(20, TimeUnit.SECONDS);
     return node;
   }

@@ -21,6 +21,8 @@ public final class TestUpstream implements AutoCloseable {
 
   private final HttpServer server;
   public final AtomicInteger connections = new AtomicInteger();
+  /** Connections open right now. */
+  public final AtomicInteger open = new AtomicInteger();
   public final List<Seen> requests = new CopyOnWriteArrayList<>();
 
   private TestUpstream(HttpServer server) {
@@ -34,7 +36,11 @@ public final class TestUpstream implements AutoCloseable {
   public static TestUpstream start(Vertx vertx, HttpServerOptions options, Handler<HttpServerRequest> handler) {
     HttpServer server = vertx.createHttpServer(options);
     TestUpstream up = new TestUpstream(server);
-    server.connectionHandler(c -> up.connections.incrementAndGet());
+    server.connectionHandler(c -> {
+      up.connections.incrementAndGet();
+      up.open.incrementAndGet();
+      c.closeHandler(v -> up.open.decrementAndGet());
+    });
     server.requestHandler(req -> {
       up.requests.add(new Seen(req.method().name(), req.uri(), MultiMap.caseInsensitiveMultiMap().addAll(req.headers())));
       handler.handle(req);
