@@ -33,7 +33,8 @@ record ConfigChange(ActiveConfig next, List<String> changed, List<String> restar
     differs(restart, "metrics", now.metrics(), next.metrics());
     differs(restart, "log.access", now.access(), next.access());
     ProxyConfig.Server server = new ProxyConfig.Server(next.server().host(), next.server().port(),
-        now.server().eventLoops(), next.server().idleTimeoutMillis(), next.server().shutdownTimeoutMillis());
+        now.server().eventLoops(), next.server().idleTimeoutMillis(), next.server().shutdownTimeoutMillis(),
+        next.server().tls(), next.server().h2c());
     ProxyConfig applied = new ProxyConfig(server, now.admin(), next.forward(), next.routes(), next.pool(),
         next.limits(), now.cluster(), now.metrics(), now.access(), next.reload(), next.source(), next.hash());
 

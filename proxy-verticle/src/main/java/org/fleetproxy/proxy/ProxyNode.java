@@ -19,11 +19,16 @@ import org.fleetproxy.proxy.cluster.HazelcastSetup;
 import org.fleetproxy.proxy.config.ConfigLoader;
 import org.fleetproxy.proxy.config.ConfigSource;
 import org.fleetproxy.proxy.config.ProxyConfig;
+import org.fleetproxy.proxy.tls.CertificateRotation;
+import org.fleetproxy.proxy.tls.ServerCertificate;
+import io.vertx.core.net.ServerSSLOptions;
 
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Path;
 import java.util.HashSet;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.Properties;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -53,6 +58,10 @@ public final class ProxyNode {
   private final AtomicBoolean ready = new AtomicBoolean();
   private final AtomicInteger clientConnections = new AtomicInteger();
   private final long startedAt = System.currentTimeMillis();
+  private final AtomicReference<ServerCertificate> certificate = new AtomicReference<>();
+  /** The proxy verticles of the current listener, for handing them a rotated certificate. */
+  private volatile List<ProxyVerticle> listenerInstances = List.of();
+  private CertificateRotation rotation;
   private String listeners;
 
   private ProxyNode(Vertx vertx, UpstreamPool pool, ProxyConfig config, Fleet fleet, ConfigSource source,
@@ -108,6 +117,16 @@ public final class ProxyNode {
 
   private Future<?> deploy() {
     ProxyConfig c = config.get().config();
+    if (c.server().tls() != null) {
+      try {
+        certificate.set(ServerCertificate.load(c.server().tls(), vertx));
+      } catch (RuntimeException e) {
+        return Future.failedFuture(e);
+      }
+      rotation = new CertificateRotation(vertx, certificate, this::updateCertificate,
+          () -> config.get().config().reload().scanPeriodMillis());
+      rotation.start();
+    }
     AdminOptions admin = new AdminOptions(fleet.nodeId(), c.admin().host(), c.admin().port(),
         ConfigLoader.isLoopback(c.admin().host()), c.metrics().maxTargets(), VERSION, c.metrics().clientLabel(),
         c.admin().token(), new HashSet<>(NodeControl.ADDRESSES), c.cluster().requestTimeoutMillis() + 1_000);
@@ -132,8 +151,19 @@ public final class ProxyNode {
 
   /** One proxy verticle per event loop, listening on {@code server}; completes with the deployment id. */
   Future<String> deployListeners(ProxyConfig.Server server) {
-    return vertx.deployVerticle(() -> new ProxyVerticle(pool, config, server, clientConnections, accessLog),
-        new DeploymentOptions().setInstances(config.get().config().server().eventLoops()));
+    List<ProxyVerticle> instances = new CopyOnWriteArrayList<>();
+    return vertx.deployVerticle(() -> {
+      ProxyVerticle v = new ProxyVerticle(pool, config, server, certificate::get, clientConnections, accessLog);
+      instances.add(v);
+      return v;
+    }, new DeploymentOptions().setInstances(config.get().config().server().eventLoops()))
+        .onSuccess(id -> listenerInstances = instances);
+  }
+
+  /** The listener's instances share one server: telling one of them is enough. */
+  private Future<Boolean> updateCertificate(ServerSSLOptions options) {
+    List<ProxyVerticle> instances = listenerInstances;
+    return instances.isEmpty() ? Future.succeededFuture(false) : instances.get(0).updateCertificate(options);
   }
 
   /**
@@ -141,10 +171,17 @@ public final class ProxyNode {
    * that cannot be bound changes nothing), then the config swap, the pool, and the old listener's
    * graceful stop, which lets its in-flight requests finish.
    */
-  Future<Void> apply(ConfigChange change) {
+  Future<Void> apply(ConfigChange change, ServerCertificate nextCertificate) {
+    ServerCertificate previous = certificate.get();
+    if (nextCertificate != null) {
+      certificate.set(nextCertificate);
+    }
     Future<String> listener = change.listenerChanged()
         ? deployListeners(change.next().config().server()) : Future.succeededFuture(null);
-    return listener.map(id -> {
+    return listener.recover(t -> {
+      certificate.set(previous);
+      return Future.failedFuture(t);
+    }).map(id -> {
       config.set(change.next());
       pool.reconfigure(change.next().config().pool());
       if (!change.retired().isEmpty()) {
@@ -229,6 +266,9 @@ public final class ProxyNode {
    */
   public Future<Void> stop() {
     ready.set(false);
+    if (rotation != null) {
+      rotation.stop();
+    }
     // not chained on the undeploy's future: that one is bound to an event loop that close() ends
     Promise<Void> stopped = Promise.promise();
     vertx.undeploy(listeners).otherwiseEmpty()

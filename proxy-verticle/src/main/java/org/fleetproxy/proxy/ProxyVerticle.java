@@ -13,6 +13,7 @@ import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.json.JsonObject;
 import io.vertx.core.net.NetClient;
 import io.vertx.core.net.NetClientOptions;
+import io.vertx.core.net.ServerSSLOptions;
 import org.fleetproxy.metrics.CounterBatch;
 import org.fleetproxy.metrics.MetricsVerticle;
 import org.fleetproxy.pool.LoopPool;
@@ -28,10 +29,12 @@ import org.fleetproxy.proxy.relay.ProxyHandler;
 import org.fleetproxy.proxy.relay.RelayContext;
 import org.fleetproxy.proxy.relay.Target;
 import org.fleetproxy.proxy.relay.TimeoutSweep;
+import org.fleetproxy.proxy.tls.ServerCertificate;
 
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Supplier;
 
 /**
  * Ingress and relay on one event loop: the HTTP server instance on the shared port, this loop's
@@ -48,10 +51,13 @@ public final class ProxyVerticle extends VerticleBase implements RelayContext, R
    */
   private static final int DECODER_MAX_LINE = (1 << 20) + 1024;
   private static final int DECODER_MAX_HEADERS = (1 << 22) + (1 << 20) + 1024;
+  /** Concurrent HTTP/2 streams a client connection may open. */
+  static final int MAX_STREAMS = 256;
 
   private final UpstreamPool pool;
   private final AtomicReference<ActiveConfig> config;
   private final ProxyConfig.Server listener;
+  private final Supplier<ServerCertificate> certificate;
   private final AtomicInteger clientConnections;
   private final AccessLog accessLog;
   private final RateLimitedLog rejections = new RateLimitedLog(1_000);
@@ -64,14 +70,16 @@ public final class ProxyVerticle extends VerticleBase implements RelayContext, R
 
   /**
    * @param listener where to listen; it may differ from the active config's while a reload moves the port
+   * @param certificate the ingress certificate in use, when {@code listener} has TLS
    * @param clientConnections open client connections of the whole node, for {@code limits.max-connections}
    * @param accessLog where each request is logged, or null
    */
   public ProxyVerticle(UpstreamPool pool, AtomicReference<ActiveConfig> config, ProxyConfig.Server listener,
-                       AtomicInteger clientConnections, AccessLog accessLog) {
+                       Supplier<ServerCertificate> certificate, AtomicInteger clientConnections, AccessLog accessLog) {
     this.pool = pool;
     this.config = config;
     this.listener = listener;
+    this.certificate = certificate;
     this.clientConnections = clientConnections;
     this.accessLog = accessLog;
   }
@@ -84,7 +92,20 @@ public final class ProxyVerticle extends VerticleBase implements RelayContext, R
     netClient = vertx.createNetClient(new NetClientOptions().setTcpNoDelay(true));
     flushTimer = vertx.setPeriodic(FLUSH_INTERVAL_MILLIS, id -> flush());
     ProxyConfig.Server s = listener;
-    server = vertx.createHttpServer(new HttpServerOptions()
+    HttpServerOptions options = new HttpServerOptions();
+    if (s.tls() != null) {
+      options.setSsl(true)
+          .setKeyCertOptions(certificate.get().options())
+          .setUseAlpn(true)
+          .setAlpnVersions(ServerCertificate.ALPN)
+          .setEnabledSecureTransportProtocols(ServerCertificate.PROTOCOLS);
+    }
+    Limits limits = config.get().config().limits();
+    // HTTP/2 requests bypass the HTTP/1 framing checks: their head size is bounded by the codec
+    options.getInitialSettings()
+        .setMaxConcurrentStreams(MAX_STREAMS)
+        .setMaxHeaderListSize(limits.maxRequestLine() + limits.maxHeaderSize());
+    server = vertx.createHttpServer(options
         .setMaxInitialLineLength(DECODER_MAX_LINE)
         .setMaxHeaderSize(DECODER_MAX_HEADERS)
         // with cleartext HTTP/2 detection the server sets up HTTP/1 only after decoding the first
@@ -103,6 +124,11 @@ public final class ProxyVerticle extends VerticleBase implements RelayContext, R
    * Stops accepting, lets in-flight requests finish up to {@code server.shutdown-timeout} (then
    * closes what is left), and only then stops the timers and leaves the pool.
    */
+  /** New handshakes on this listener use {@code options}' certificate; a shared listener needs one call. */
+  Future<Boolean> updateCertificate(ServerSSLOptions options) {
+    return server.updateSSLOptions(options, true);
+  }
+
   @Override
   public Future<?> stop() {
     return server.shutdown(config.get().config().server().shutdownTimeoutMillis(), TimeUnit.MILLISECONDS)
@@ -195,6 +221,10 @@ public final class ProxyVerticle extends VerticleBase implements RelayContext, R
     WireBytes wire = WireBytes.of(request.connection());
     if (wire != null) {
       wire.settle(origin, target.user());
+    } else {
+      // HTTP/2 streams share a connection: their own head and body bytes are what they moved
+      traffic("in", origin, target.user(), request, request.bytesRead());
+      traffic("out", origin, target.user(), request, response.bytesWritten());
     }
   }
 

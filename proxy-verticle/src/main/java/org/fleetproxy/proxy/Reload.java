@@ -6,6 +6,7 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import org.fleetproxy.metrics.MetricsVerticle;
 import org.fleetproxy.proxy.config.ProxyConfig;
+import org.fleetproxy.proxy.tls.ServerCertificate;
 
 /**
  * One config reload of a node: read and validate the whole file off the event loop, then apply
@@ -23,10 +24,18 @@ final class Reload {
 
   /** Completes (never fails) with this node's answer: {@code {"result":"ok|unchanged|error",...}}. */
   Future<JsonObject> run(String trigger) {
-    return node.vertxInstance().executeBlocking(() -> node.source().load())
-        .compose(next -> {
-          ConfigChange change = ConfigChange.between(node.active(), next);
-          return node.apply(change)
+    ProxyConfig.Tls runningTls = node.active().config().server().tls();
+    return node.vertxInstance().executeBlocking(() -> {
+          ProxyConfig next = node.source().load();
+          ProxyConfig.Tls tls = next.server().tls();
+          // new files are read and checked here, off the event loop; unchanged ones are the rotation's job
+          ServerCertificate cert = tls == null || tls.equals(runningTls) ? null
+              : ServerCertificate.load(tls, node.vertxInstance());
+          return new Loaded(next, cert);
+        })
+        .compose(loaded -> {
+          ConfigChange change = ConfigChange.between(node.active(), loaded.config());
+          return node.apply(change, loaded.certificate())
               .recover(t -> Future.failedFuture(listenFailure(change.next().config().server(), t)))
               .map(v -> answer(change));
         })
@@ -36,6 +45,9 @@ final class Reload {
           report(trigger, answer);
           return Future.succeededFuture(answer);
         });
+  }
+
+  private record Loaded(ProxyConfig config, ServerCertificate certificate) {
   }
 
   private static IllegalStateException listenFailure(ProxyConfig.Server server, Throwable t) {

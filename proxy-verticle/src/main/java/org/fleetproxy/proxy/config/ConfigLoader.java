@@ -87,7 +87,9 @@ public final class ConfigLoader {
         s.integer("port", 3128, 0, 65535),
         s.integer("event-loops", Runtime.getRuntime().availableProcessors(), 1, 1024),
         positive(s, "idle-timeout", 60_000),
-        positive(s, "shutdown-timeout", 30_000));
+        positive(s, "shutdown-timeout", 30_000),
+        tls(s.node("tls")),
+        s.bool("h2c", true));
     s.finish();
 
     ConfigNode a = root.node("admin");
@@ -279,6 +281,21 @@ public final class ConfigLoader {
     if (uri.getRawQuery() != null || uri.getRawFragment() != null || uri.getRawUserInfo() != null) {
       throw new ConfigException(key + ": may hold only scheme, host, port and path, got '" + url + "'");
     }
+  }
+
+  /** {@code server.tls}: both files or neither; they are read (and checked) when the listener starts. */
+  private static ProxyConfig.Tls tls(ConfigNode t) {
+    if (t.isEmpty()) {
+      t.finish();
+      return null;
+    }
+    String cert = t.string("cert", null);
+    String key = t.string("key", null);
+    t.finish();
+    if (cert == null || key == null) {
+      throw new ConfigException(t.key(cert == null ? "cert" : "key") + ": server.tls needs both cert and key (PEM files)");
+    }
+    return new ProxyConfig.Tls(cert, key);
   }
 
   private static long positive(ConfigNode n, String name, long dflt) {

@@ -45,6 +45,10 @@ final class ConfigNode {
     return values.get(name);
   }
 
+  boolean isEmpty() {
+    return values.isEmpty();
+  }
+
   boolean has(String name) {
     return values.containsKey(name);
   }

@@ -22,13 +22,21 @@ public record ProxyConfig(Server server, Admin admin, Forward forward, List<Rout
    * @param eventLoops proxy verticle instances, one per event loop
    * @param idleTimeoutMillis a client connection with no request in flight is closed after this
    * @param shutdownTimeoutMillis how long a stopping listener lets in-flight requests finish
+   * @param tls the certificate and key files for HTTPS, or null for cleartext
+   * @param h2c whether a cleartext listener also speaks HTTP/2 (prior knowledge and {@code Upgrade: h2c})
    */
-  public record Server(String host, int port, int eventLoops, long idleTimeoutMillis, long shutdownTimeoutMillis) {
+  public record Server(String host, int port, int eventLoops, long idleTimeoutMillis, long shutdownTimeoutMillis,
+                       Tls tls, boolean h2c) {
 
-    /** Whether {@code other} needs a different listener (address or per-connection options). */
+    /** Whether {@code other} needs a different listener (address, protocols or per-connection options). */
     public boolean sameListener(Server other) {
-      return host.equals(other.host) && port == other.port && idleTimeoutMillis == other.idleTimeoutMillis;
+      return host.equals(other.host) && port == other.port && idleTimeoutMillis == other.idleTimeoutMillis
+          && java.util.Objects.equals(tls, other.tls) && h2c == other.h2c;
     }
+  }
+
+  /** PEM files: {@code cert} may hold the chain after the leaf. */
+  public record Tls(String cert, String key) {
   }
 
   /** @param token bearer token the control endpoints ({@code POST /admin/ADDRESS}) require, or null */

@@ -3,6 +3,7 @@ package org.fleetproxy.proxy.relay;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.http.HttpVersion;
 
 /** The proxy's own answers (404, 405, 502, 504 ...): a short text body, and no hanging connection. */
 public final class ErrorResponses {
@@ -19,7 +20,9 @@ public final class ErrorResponses {
   }
 
   /** Answers {@code request} with {@code status}, and closes the connection after it when asked. */
-  public static void send(HttpServerRequest request, int status, boolean close) {
+  public static void send(HttpServerRequest request, int status, boolean closeAsked) {
+    // an HTTP/2 stream ends on its own; closing would take the client's other streams with it
+    boolean close = closeAsked && request.version() != HttpVersion.HTTP_2;
     HttpServerResponse response = request.response();
     String reason = HttpResponseStatus.valueOf(status).reasonPhrase();
     response.setStatusCode(status).putHeader("Content-Type", "text/plain; charset=utf-8");
@@ -34,11 +37,18 @@ public final class ErrorResponses {
     });
   }
 
-  /** Whether the request announces a body: a non-zero {@code Content-Length} or a transfer coding. */
+  /**
+   * Whether the request has a body: a non-zero {@code Content-Length} or a transfer coding; over
+   * HTTP/2 without a length, whether the stream is still open (see {@link Exchange}: whether DATA
+   * follows is only known once the first frame after the headers arrives).
+   */
   public static boolean hasBody(HttpServerRequest request) {
     String cl = request.getHeader("Content-Length");
     if (cl != null) {
       return !cl.equals("0");
+    }
+    if (request.version() == HttpVersion.HTTP_2) {
+      return !request.isEnded();
     }
     return request.headers().contains("Transfer-Encoding");
   }

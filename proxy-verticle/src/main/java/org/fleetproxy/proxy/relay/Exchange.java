@@ -2,6 +2,7 @@ package org.fleetproxy.proxy.relay;
 
 import io.vertx.core.AsyncResult;
 import io.vertx.core.MultiMap;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClientRequest;
 import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.HttpClosedException;
@@ -30,7 +31,9 @@ final class Exchange implements TimeoutSweep.Watched {
   private final HttpServerRequest request;
   private final HttpServerResponse response;
   private final Target target;
-  private final boolean hasBody;
+  private boolean hasBody;
+  /** The first DATA of an HTTP/2 body of unknown length, read to learn that there is a body. */
+  private Buffer firstChunk;
   private final long startNanos = System.nanoTime();
   private long sentNanos = -1;
   private PooledConnection lease;
@@ -49,6 +52,30 @@ final class Exchange implements TimeoutSweep.Watched {
   }
 
   void start() {
+    if (hasBody && request.version() == HttpVersion.HTTP_2 && request.getHeader("Content-Length") == null) {
+      // the headers do not say whether DATA follows: the next event on the stream does
+      request.exceptionHandler(this::clientBodyFailed);
+      request.handler(chunk -> {
+        if (firstChunk != null) {
+          firstChunk.appendBuffer(chunk);
+          return;
+        }
+        request.pause();
+        firstChunk = Buffer.buffer().appendBuffer(chunk);
+        begin();
+      });
+      request.endHandler(v -> {
+        if (firstChunk == null) {
+          hasBody = false;
+          begin();
+        }
+      });
+      return;
+    }
+    begin();
+  }
+
+  private void begin() {
     if (hasBody) {
       // held until the upstream request can take it; a request without body must not be paused,
       // or the server holds back the end of the request and with it the next pipelined one
@@ -92,7 +119,11 @@ final class Exchange implements TimeoutSweep.Watched {
       return;
     }
     MultiMap headers = up.headers();
+    boolean h1Upstream = up.version() != HttpVersion.HTTP_2;
     UpstreamHeaders.write(request, target, relay.elite(), headers, false);
+    if (h1Upstream && request.version() == HttpVersion.HTTP_2) {
+      UpstreamHeaders.titleCase(headers);
+    }
     up.response().onComplete(this::responded);
     up.continueHandler(v -> response.writeContinue());
     relay.timeouts().watch(this);
@@ -103,12 +134,17 @@ final class Exchange implements TimeoutSweep.Watched {
       phase = Phase.AWAITING_HEAD;
       return;
     }
-    if (request.headers().contains("Transfer-Encoding")) {
+    if (h1Upstream && !request.headers().contains("Content-Length")) {
+      // a transfer-coded HTTP/1.1 body, or an HTTP/2 body whose length nobody announced
       headers.remove("Content-Length");
       up.setChunked(true);
     }
     phase = Phase.SENDING;
     up.sendHead();
+    if (firstChunk != null) {
+      up.write(firstChunk);
+      firstChunk = null;
+    }
     BodyPump.start(request, up, this::active, v -> {
       up.end();
       if (phase == Phase.SENDING) {
@@ -148,6 +184,7 @@ final class Exchange implements TimeoutSweep.Watched {
     boolean reusable = requestComplete && KeepAlivePolicy.upstreamReusable(up.version(), up.headers());
     long window = KeepAlivePolicy.reuseWindowMillis(up.headers());
     BodyPump.start(up, response, this::active, v -> {
+      Trailers.copy(up.trailers(), response);
       response.end().onComplete(x -> {
         if (closeClient) {
           request.connection().close();

@@ -79,7 +79,7 @@ public final class ProxyHandler implements Handler<HttpServerRequest> {
       reject(request, 400, "request target is not origin-form");
       return;
     }
-    reverse(request, active, hostOf(request.getHeader("Host")), uri);
+    reverse(request, active, hostOf(ForwardedHeaders.clientHost(request)), uri);
   }
 
   private void reverse(HttpServerRequest request, ActiveConfig active, String host, String pathAndQuery) {

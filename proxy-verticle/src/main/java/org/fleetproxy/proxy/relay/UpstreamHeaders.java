@@ -4,6 +4,8 @@ import io.vertx.core.MultiMap;
 import io.vertx.core.http.HttpServerRequest;
 import org.fleetproxy.pool.KeepAlivePolicy;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 
 /** The upstream request filter: the headers an upstream request carries, built from the client's. */
@@ -30,6 +32,30 @@ final class UpstreamHeaders {
     for (Map.Entry<String, String> h : target.extraHeaders()) {
       upstream.set(h.getKey(), h.getValue());
     }
+  }
+
+  /**
+   * Rewrites header names to Title-Case ({@code content-type} to {@code Content-Type}): names
+   * from an HTTP/2 client arrive lowercase, and some HTTP/1.1 servers still match them by case.
+   */
+  static void titleCase(MultiMap headers) {
+    List<Map.Entry<String, String>> entries = new ArrayList<>(headers.entries());
+    headers.clear();
+    for (Map.Entry<String, String> e : entries) {
+      headers.add(titled(e.getKey()), e.getValue());
+    }
+  }
+
+  static String titled(String name) {
+    char[] c = name.toCharArray();
+    boolean start = true;
+    for (int i = 0; i < c.length; i++) {
+      if (start && c[i] >= 'a' && c[i] <= 'z') {
+        c[i] = (char) (c[i] - 'a' + 'A');
+      }
+      start = c[i] == '-';
+    }
+    return new String(c);
   }
 
   /** Whether the client asks to switch to WebSocket: {@code Upgrade: websocket} and {@code Connection: upgrade}. */
