@@ -22,9 +22,11 @@ import org.fleetproxy.proxy.config.ProxyConfig;
 import org.fleetproxy.proxy.tls.CertificateRotation;
 import org.fleetproxy.proxy.tls.ServerCertificate;
 import io.vertx.core.net.ServerSSLOptions;
+import io.vertx.core.net.SocketAddress;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashSet;
 import java.util.List;
@@ -62,6 +64,9 @@ public final class ProxyNode {
   /** The proxy verticles of the current listener, for handing them a rotated certificate. */
   private volatile List<ProxyVerticle> listenerInstances = List.of();
   private CertificateRotation rotation;
+  /** Holds the Unix sockets of the internal HTTP/2 listeners, one per listener set. */
+  private Path socketDir;
+  private int listenerSets;
   private String listeners;
 
   private ProxyNode(Vertx vertx, UpstreamPool pool, ProxyConfig config, Fleet fleet, ConfigSource source,
@@ -152,12 +157,38 @@ public final class ProxyNode {
   /** One proxy verticle per event loop, listening on {@code server}; completes with the deployment id. */
   Future<String> deployListeners(ProxyConfig.Server server) {
     List<ProxyVerticle> instances = new CopyOnWriteArrayList<>();
+    SocketAddress h2c;
+    try {
+      h2c = h2cSocket(server);
+    } catch (IOException e) {
+      return Future.failedFuture(e);
+    }
     return vertx.deployVerticle(() -> {
-      ProxyVerticle v = new ProxyVerticle(pool, config, server, certificate::get, clientConnections, accessLog);
+      ProxyVerticle v = new ProxyVerticle(pool, config, server, certificate::get, h2c, clientConnections, accessLog);
       instances.add(v);
       return v;
     }, new DeploymentOptions().setInstances(config.get().config().server().eventLoops()))
         .onSuccess(id -> listenerInstances = instances);
+  }
+
+  /**
+   * Where a cleartext listener's internal HTTP/2 listener goes: a Unix socket of its own (a new
+   * listener set must not join the old one's); null when h2c is off, over TLS (ALPN serves HTTP/2
+   * there), or without the native transport, which Unix sockets need.
+   */
+  private SocketAddress h2cSocket(ProxyConfig.Server server) throws IOException {
+    if (!server.h2c() || server.tls() != null) {
+      return null;
+    }
+    if (!vertx.isNativeTransportEnabled()) {
+      LOG.log(System.Logger.Level.WARNING, "server.h2c: cleartext HTTP/2 needs the native transport, which is"
+          + " not available here (" + vertx.unavailableNativeTransportCause() + "); serving HTTP/1.1 only");
+      return null;
+    }
+    if (socketDir == null) {
+      socketDir = Files.createTempDirectory("fleetproxy-");
+    }
+    return SocketAddress.domainSocketAddress(socketDir.resolve("h2c-" + (++listenerSets) + ".sock").toString());
   }
 
   /** The listener's instances share one server: telling one of them is enough. */
@@ -226,6 +257,20 @@ public final class ProxyNode {
         .put("client-connections", clientConnections.get());
   }
 
+  private void deleteSockets() {
+    if (socketDir == null) {
+      return;
+    }
+    try (var files = Files.list(socketDir)) {
+      for (Path f : files.toList()) {
+        Files.deleteIfExists(f);
+      }
+      Files.deleteIfExists(socketDir);
+    } catch (IOException e) {
+      LOG.log(System.Logger.Level.WARNING, "could not remove " + socketDir + ": " + e);
+    }
+  }
+
   private static String version() {
     Properties p = new Properties();
     try (InputStream in = ProxyNode.class.getResourceAsStream("/fleetproxy-version.properties")) {
@@ -281,6 +326,7 @@ public final class ProxyNode {
               Thread.currentThread().interrupt();
             }
           }
+          deleteSockets();
           stopped.handle(closed);
         }));
     return stopped.future();

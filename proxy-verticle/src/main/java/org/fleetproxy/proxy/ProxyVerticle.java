@@ -14,6 +14,7 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.core.net.NetClient;
 import io.vertx.core.net.NetClientOptions;
 import io.vertx.core.net.ServerSSLOptions;
+import io.vertx.core.net.SocketAddress;
 import org.fleetproxy.metrics.CounterBatch;
 import org.fleetproxy.metrics.MetricsVerticle;
 import org.fleetproxy.pool.LoopPool;
@@ -25,6 +26,7 @@ import org.fleetproxy.proxy.ingress.Rejection;
 import org.fleetproxy.proxy.ingress.RejectionSink;
 import org.fleetproxy.proxy.ingress.WireBytes;
 import org.fleetproxy.proxy.relay.ErrorResponses;
+import org.fleetproxy.proxy.relay.H2cBridge;
 import org.fleetproxy.proxy.relay.ProxyHandler;
 import org.fleetproxy.proxy.relay.RelayContext;
 import org.fleetproxy.proxy.relay.Target;
@@ -58,6 +60,8 @@ public final class ProxyVerticle extends VerticleBase implements RelayContext, R
   private final AtomicReference<ActiveConfig> config;
   private final ProxyConfig.Server listener;
   private final Supplier<ServerCertificate> certificate;
+  private final SocketAddress h2cSocket;
+  private HttpServer h2cServer;
   private final AtomicInteger clientConnections;
   private final AccessLog accessLog;
   private final RateLimitedLog rejections = new RateLimitedLog(1_000);
@@ -71,15 +75,18 @@ public final class ProxyVerticle extends VerticleBase implements RelayContext, R
   /**
    * @param listener where to listen; it may differ from the active config's while a reload moves the port
    * @param certificate the ingress certificate in use, when {@code listener} has TLS
+   * @param h2cSocket where the internal HTTP/2 listener for cleartext HTTP/2 clients listens, or null for none
    * @param clientConnections open client connections of the whole node, for {@code limits.max-connections}
    * @param accessLog where each request is logged, or null
    */
   public ProxyVerticle(UpstreamPool pool, AtomicReference<ActiveConfig> config, ProxyConfig.Server listener,
-                       Supplier<ServerCertificate> certificate, AtomicInteger clientConnections, AccessLog accessLog) {
+                       Supplier<ServerCertificate> certificate, SocketAddress h2cSocket,
+                       AtomicInteger clientConnections, AccessLog accessLog) {
     this.pool = pool;
     this.config = config;
     this.listener = listener;
     this.certificate = certificate;
+    this.h2cSocket = h2cSocket;
     this.clientConnections = clientConnections;
     this.accessLog = accessLog;
   }
@@ -108,16 +115,28 @@ public final class ProxyVerticle extends VerticleBase implements RelayContext, R
     server = vertx.createHttpServer(options
         .setMaxInitialLineLength(DECODER_MAX_LINE)
         .setMaxHeaderSize(DECODER_MAX_HEADERS)
-        // with cleartext HTTP/2 detection the server sets up HTTP/1 only after decoding the first
-        // request head, too late for the framing checks that must see every byte
+        // Vert.x's own cleartext HTTP/2 detection sets up HTTP/1 only after decoding the first
+        // request head, too late for the framing checks that must see every byte: h2c clients are
+        // recognised by those checks instead and passed to the internal listener (H2cBridge)
         .setHttp2ClearTextEnabled(false)
         .setIdleTimeout((int) Math.min(Integer.MAX_VALUE, s.idleTimeoutMillis()))
         .setIdleTimeoutUnit(TimeUnit.MILLISECONDS)
         .setTcpNoDelay(true));
     server.connectionHandler(c -> accept(c, config.get().config().limits(), s.idleTimeoutMillis()));
     server.invalidRequestHandler(this::invalid);
-    server.requestHandler(new ProxyHandler(config::get, this));
-    return server.listen(s.port(), s.host());
+    ProxyHandler handler = new ProxyHandler(config::get, this);
+    server.requestHandler(handler);
+    if (h2cSocket == null) {
+      return server.listen(s.port(), s.host());
+    }
+    HttpServerOptions internal = new HttpServerOptions()
+        .setHttp2ClearTextEnabled(true)
+        .setUseProxyProtocol(true)
+        .setIdleTimeout((int) Math.min(Integer.MAX_VALUE, s.idleTimeoutMillis()))
+        .setIdleTimeoutUnit(TimeUnit.MILLISECONDS);
+    internal.setInitialSettings(options.getInitialSettings());
+    h2cServer = vertx.createHttpServer(internal).requestHandler(handler);
+    return h2cServer.listen(h2cSocket).compose(x -> server.listen(s.port(), s.host()));
   }
 
   /**
@@ -131,7 +150,10 @@ public final class ProxyVerticle extends VerticleBase implements RelayContext, R
 
   @Override
   public Future<?> stop() {
-    return server.shutdown(config.get().config().server().shutdownTimeoutMillis(), TimeUnit.MILLISECONDS)
+    long grace = config.get().config().server().shutdownTimeoutMillis();
+    Future<Void> internal = h2cServer == null ? Future.succeededFuture()
+        : h2cServer.shutdown(grace, TimeUnit.MILLISECONDS);
+    return Future.join(server.shutdown(grace, TimeUnit.MILLISECONDS), internal)
         .eventually(() -> {
           vertx.cancelTimer(flushTimer);
           timeouts.stop();
@@ -156,7 +178,8 @@ public final class ProxyVerticle extends VerticleBase implements RelayContext, R
     }
     ClientPipeline.install(connection, limits, idleTimeoutMillis, this,
         (direction, target, user, client, bytes) -> counters.traffic(direction, target, user,
-            config.get().config().metrics().clientLabel() ? client : null, bytes));
+            config.get().config().metrics().clientLabel() ? client : null, bytes),
+        h2cSocket == null ? null : (channel, held) -> H2cBridge.priorKnowledge(this, h2cSocket, channel, held));
   }
 
   /** Requests the decoder or the framing checks refused: answered, counted, logged, connection closed. */
@@ -263,5 +286,10 @@ public final class ProxyVerticle extends VerticleBase implements RelayContext, R
   @Override
   public NetClient netClient() {
     return netClient;
+  }
+
+  @Override
+  public SocketAddress h2cAddress() {
+    return h2cSocket;
   }
 }

@@ -1,11 +1,14 @@
 package org.fleetproxy.proxy.ingress;
 
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.Channel;
 import io.netty.channel.ChannelPipeline;
 import io.vertx.core.http.HttpConnection;
 import io.vertx.core.net.impl.VertxConnection;
 
 import java.util.ArrayDeque;
 import java.util.Queue;
+import java.util.function.BiConsumer;
 
 /**
  * The proxy's own Netty handlers on a client connection: strict framing before the HTTP decoder;
@@ -24,15 +27,19 @@ public final class ClientPipeline {
 
   /**
    * Installs the handlers on a new HTTP/1.x client connection; other protocols are left alone.
+   * With {@code h2cHandOff}, a connection that opens with the HTTP/2 preface is handed to it.
    * Framing checks sit before the HTTP decoder, the rest between the decoder and the server. The
    * server's own idle timer, which guards the connection until its first request arrives, is
    * replaced by {@link ClientTimeouts}.
    */
   public static void install(HttpConnection connection, Limits limits, long idleTimeoutMillis, RejectionSink sink,
-                             WireBytes.Sink traffic) {
+                             WireBytes.Sink traffic, BiConsumer<Channel, ByteBuf> h2cHandOff) {
     if (connection instanceof VertxConnection vc) {
       ChannelPipeline pipeline = vc.channelHandlerContext().pipeline();
       if (pipeline.get("httpDecoder") != null && pipeline.get("handler") != null) {
+        if (h2cHandOff != null) {
+          pipeline.addFirst(H2cPreface.NAME, new H2cPreface(h2cHandOff));
+        }
         Queue<Rejection> verdicts = new ArrayDeque<>(2);
         RequestFraming framing = new RequestFraming(limits, verdicts);
         pipeline.addBefore("httpDecoder", WireBytes.NAME, new WireBytes(traffic));
@@ -51,7 +58,7 @@ public final class ClientPipeline {
 
   /** Removes them when the connection stops speaking HTTP (a tunnel). */
   public static void uninstall(ChannelPipeline pipeline) {
-    for (String h : new String[] {WireBytes.NAME, FRAMING, VERDICT, KEEP_ALIVE, CONNECT, TIMEOUTS, "idle"}) {
+    for (String h : new String[] {H2cPreface.NAME, WireBytes.NAME, FRAMING, VERDICT, KEEP_ALIVE, CONNECT, TIMEOUTS, "idle"}) {
       if (pipeline.get(h) != null) {
         pipeline.remove(h);
       }

@@ -56,6 +56,10 @@ final class Exchange implements TimeoutSweep.Watched {
       // the headers do not say whether DATA follows: the next event on the stream does
       request.exceptionHandler(this::clientBodyFailed);
       request.handler(chunk -> {
+        if (chunk.length() == 0) {
+          // an empty DATA frame (the end of an upgraded request arrives as one) proves nothing
+          return;
+        }
         if (firstChunk != null) {
           firstChunk.appendBuffer(chunk);
           return;

@@ -43,6 +43,10 @@ public final class ProxyHandler implements Handler<HttpServerRequest> {
     ActiveConfig active = config.get();
     ProxyConfig.Forward forward = active.config().forward();
     String uri = request.uri();
+    if (relay.h2cAddress() != null && H2cBridge.isUpgrade(request)) {
+      H2cBridge.upgrade(relay, relay.h2cAddress(), request);
+      return;
+    }
     if (request.method() == HttpMethod.CONNECT) {
       if (!forward.enabled()) {
         reject(request, 405, "CONNECT while the forward proxy is off");

@@ -3,6 +3,7 @@ package org.fleetproxy.proxy.relay;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.net.NetClient;
+import io.vertx.core.net.SocketAddress;
 import org.fleetproxy.pool.LoopPool;
 
 /** What the data path needs from the proxy instance that runs it: all of it on one event loop. */
@@ -13,6 +14,9 @@ public interface RelayContext {
 
   /** The client for tunnel connections (CONNECT). */
   NetClient netClient();
+
+  /** The internal HTTP/2 listener cleartext HTTP/2 connections are passed to, or null when h2c is off. */
+  SocketAddress h2cAddress();
 
   /** This event loop's watch over upstream deadlines. */
   TimeoutSweep timeouts();
