@@ -1,11 +1,10 @@
 package org.fleetproxy.proxy;
 
-import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
-import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
+import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.EventBusOptions;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -21,16 +20,11 @@ import org.fleetproxy.proxy.config.ConfigSource;
 import org.fleetproxy.proxy.config.ProxyConfig;
 import org.fleetproxy.proxy.tls.CertificateRotation;
 import org.fleetproxy.proxy.tls.ServerCertificate;
-import io.vertx.core.net.ServerSSLOptions;
-import io.vertx.core.net.SocketAddress;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashSet;
-import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.Properties;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -42,8 +36,6 @@ import java.util.concurrent.atomic.AtomicReference;
  * proxy verticle per event loop sharing the ingress port.
  */
 public final class ProxyNode {
-
-  private static final System.Logger LOG = System.getLogger(ProxyNode.class.getName());
 
   /** The product version, from the build. */
   public static final String VERSION = version();
@@ -61,13 +53,8 @@ public final class ProxyNode {
   private final AtomicInteger clientConnections = new AtomicInteger();
   private final long startedAt = System.currentTimeMillis();
   private final AtomicReference<ServerCertificate> certificate = new AtomicReference<>();
-  /** The proxy verticles of the current listener, for handing them a rotated certificate. */
-  private volatile List<ProxyVerticle> listenerInstances = List.of();
+  private final IngressListeners listeners;
   private CertificateRotation rotation;
-  /** Holds the Unix sockets of the internal HTTP/2 listeners, one per listener set. */
-  private Path socketDir;
-  private int listenerSets;
-  private String listeners;
 
   private ProxyNode(Vertx vertx, UpstreamPool pool, ProxyConfig config, Fleet fleet, ConfigSource source,
                     AccessLog accessLog) {
@@ -77,6 +64,8 @@ public final class ProxyNode {
     this.fleet = fleet;
     this.source = source;
     this.accessLog = accessLog;
+    this.listeners = new IngressListeners(vertx, (server, h2c) -> new ProxyVerticle(pool, this.config, server,
+        certificate::get, h2c, clientConnections, accessLog), () -> this.config.get().config().server().eventLoops());
   }
 
   /** Starts a node on a config read from {@code source}, not clustered unless its config asks. */
@@ -128,7 +117,7 @@ public final class ProxyNode {
       } catch (RuntimeException e) {
         return Future.failedFuture(e);
       }
-      rotation = new CertificateRotation(vertx, certificate, this::updateCertificate,
+      rotation = new CertificateRotation(vertx, certificate, listeners::updateCertificate,
           () -> config.get().config().reload().scanPeriodMillis());
       rotation.start();
     }
@@ -137,9 +126,9 @@ public final class ProxyNode {
         c.admin().token(), new HashSet<>(NodeControl.ADDRESSES), c.cluster().requestTimeoutMillis() + 1_000);
     return vertx.deployVerticle(new MetricsVerticle(admin, ready::get, fleet::ownAddress, fleet::gather))
         .compose(id -> vertx.deployVerticle(new PoolVerticle(pool, fleet::ownAddress, fleet::gather)))
-        .compose(id -> deployListeners(c.server()))
+        .compose(id -> listeners.deploy(c.server()))
         .compose(id -> {
-          listeners = id;
+          listeners.promote(id);
           return vertx.deployVerticle(new NodeControl(fleet, this::status, new Reload(this)::run, source,
               () -> config.get().config().reload().scanPeriodMillis()));
         })
@@ -154,49 +143,6 @@ public final class ProxyNode {
         });
   }
 
-  /** One proxy verticle per event loop, listening on {@code server}; completes with the deployment id. */
-  Future<String> deployListeners(ProxyConfig.Server server) {
-    List<ProxyVerticle> instances = new CopyOnWriteArrayList<>();
-    SocketAddress h2c;
-    try {
-      h2c = h2cSocket(server);
-    } catch (IOException e) {
-      return Future.failedFuture(e);
-    }
-    return vertx.deployVerticle(() -> {
-      ProxyVerticle v = new ProxyVerticle(pool, config, server, certificate::get, h2c, clientConnections, accessLog);
-      instances.add(v);
-      return v;
-    }, new DeploymentOptions().setInstances(config.get().config().server().eventLoops()))
-        .onSuccess(id -> listenerInstances = instances);
-  }
-
-  /**
-   * Where a cleartext listener's internal HTTP/2 listener goes: a Unix socket of its own (a new
-   * listener set must not join the old one's); null when h2c is off, over TLS (ALPN serves HTTP/2
-   * there), or without the native transport, which Unix sockets need.
-   */
-  private SocketAddress h2cSocket(ProxyConfig.Server server) throws IOException {
-    if (!server.h2c() || server.tls() != null) {
-      return null;
-    }
-    if (!vertx.isNativeTransportEnabled()) {
-      LOG.log(System.Logger.Level.WARNING, "server.h2c: cleartext HTTP/2 needs the native transport, which is"
-          + " not available here (" + vertx.unavailableNativeTransportCause() + "); serving HTTP/1.1 only");
-      return null;
-    }
-    if (socketDir == null) {
-      socketDir = Files.createTempDirectory("fleetproxy-");
-    }
-    return SocketAddress.domainSocketAddress(socketDir.resolve("h2c-" + (++listenerSets) + ".sock").toString());
-  }
-
-  /** The listener's instances share one server: telling one of them is enough. */
-  private Future<Boolean> updateCertificate(ServerSSLOptions options) {
-    List<ProxyVerticle> instances = listenerInstances;
-    return instances.isEmpty() ? Future.succeededFuture(false) : instances.get(0).updateCertificate(options);
-  }
-
   /**
    * Puts {@code change} into service: a new listener first when the address changed (so a port
    * that cannot be bound changes nothing), then the config swap, the pool, and the old listener's
@@ -208,7 +154,7 @@ public final class ProxyNode {
       certificate.set(nextCertificate);
     }
     Future<String> listener = change.listenerChanged()
-        ? deployListeners(change.next().config().server()) : Future.succeededFuture(null);
+        ? listeners.deploy(change.next().config().server()) : Future.succeededFuture(null);
     return listener.recover(t -> {
       certificate.set(previous);
       return Future.failedFuture(t);
@@ -219,9 +165,7 @@ public final class ProxyNode {
         pool.retire(change.retired());
       }
       if (id != null) {
-        String old = listeners;
-        listeners = id;
-        vertx.undeploy(old).onFailure(t -> LOG.log(System.Logger.Level.WARNING, "old listener stop: " + t));
+        listeners.promote(id);
       }
       return null;
     });
@@ -255,20 +199,6 @@ public final class ProxyNode {
             .add(new JsonObject().put("name", "admin").put("host", c.admin().host()).put("port", c.admin().port())))
         .put("event-loops", c.server().eventLoops())
         .put("client-connections", clientConnections.get());
-  }
-
-  private void deleteSockets() {
-    if (socketDir == null) {
-      return;
-    }
-    try (var files = Files.list(socketDir)) {
-      for (Path f : files.toList()) {
-        Files.deleteIfExists(f);
-      }
-      Files.deleteIfExists(socketDir);
-    } catch (IOException e) {
-      LOG.log(System.Logger.Level.WARNING, "could not remove " + socketDir + ": " + e);
-    }
   }
 
   private static String version() {
@@ -316,7 +246,7 @@ public final class ProxyNode {
     }
     // not chained on the undeploy's future: that one is bound to an event loop that close() ends
     Promise<Void> stopped = Promise.promise();
-    vertx.undeploy(listeners).otherwiseEmpty()
+    listeners.stop()
         .compose(v -> pool.close())
         .onComplete(graceful -> vertx.close().onComplete(closed -> {
           if (accessLog != null) {
@@ -326,7 +256,6 @@ public final class ProxyNode {
               Thread.currentThread().interrupt();
             }
           }
-          deleteSockets();
           stopped.handle(closed);
         }));
     return stopped.future();

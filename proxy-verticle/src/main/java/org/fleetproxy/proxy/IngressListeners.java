@@ -1,0 +1,123 @@
+package org.fleetproxy.proxy;
+
+import io.vertx.core.DeploymentOptions;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.net.ServerSSLOptions;
+import io.vertx.core.net.SocketAddress;
+import org.fleetproxy.proxy.config.ProxyConfig;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.BiFunction;
+import java.util.function.IntSupplier;
+
+/**
+ * The node's ingress: one set of proxy verticles (one per event loop) sharing a listener. A
+ * reload that moves the listener deploys a second set, and only when that one listens does it
+ * replace the first, whose graceful stop lets its requests in flight finish.
+ */
+final class IngressListeners {
+
+  private static final System.Logger LOG = System.getLogger(IngressListeners.class.getName());
+
+  private final Vertx vertx;
+  private final BiFunction<ProxyConfig.Server, SocketAddress, ProxyVerticle> factory;
+  private final IntSupplier instances;
+  private final Map<String, List<ProxyVerticle>> deployed = new ConcurrentHashMap<>();
+  private volatile String current;
+  /** Holds the Unix sockets of the internal HTTP/2 listeners, one per listener set. */
+  private Path socketDir;
+  private int sets;
+
+  /**
+   * @param factory a proxy verticle for a listener and its internal HTTP/2 socket (or null)
+   * @param instances how many verticles a set has
+   */
+  IngressListeners(Vertx vertx, BiFunction<ProxyConfig.Server, SocketAddress, ProxyVerticle> factory,
+                   IntSupplier instances) {
+    this.vertx = vertx;
+    this.factory = factory;
+    this.instances = instances;
+  }
+
+  /** Deploys a set listening as {@code server}; it serves at once, and becomes current with {@link #promote}. */
+  Future<String> deploy(ProxyConfig.Server server) {
+    SocketAddress h2c;
+    try {
+      h2c = h2cSocket(server);
+    } catch (IOException e) {
+      return Future.failedFuture(e);
+    }
+    List<ProxyVerticle> set = new CopyOnWriteArrayList<>();
+    return vertx.deployVerticle(() -> {
+      ProxyVerticle v = factory.apply(server, h2c);
+      set.add(v);
+      return v;
+    }, new DeploymentOptions().setInstances(instances.getAsInt())).onSuccess(id -> deployed.put(id, set));
+  }
+
+  /** Makes {@code id} the current set and stops the one before it, gracefully. */
+  void promote(String id) {
+    String old = current;
+    current = id;
+    if (old != null) {
+      deployed.remove(old);
+      vertx.undeploy(old).onFailure(t -> LOG.log(System.Logger.Level.WARNING, "old listener stop: " + t));
+    }
+  }
+
+  /** New handshakes on the current listener use {@code options}; its verticles share one server. */
+  Future<Boolean> updateCertificate(ServerSSLOptions options) {
+    List<ProxyVerticle> set = current == null ? null : deployed.get(current);
+    return set == null || set.isEmpty() ? Future.succeededFuture(false) : set.get(0).updateCertificate(options);
+  }
+
+  /** Stops the current set gracefully and removes the Unix sockets. */
+  Future<Void> stop() {
+    String id = current;
+    current = null;
+    return (id == null ? Future.<Void>succeededFuture() : vertx.undeploy(id).otherwiseEmpty())
+        .andThen(ar -> deleteSockets());
+  }
+
+  /**
+   * Where a cleartext listener's internal HTTP/2 listener goes: a Unix socket of its own (a new
+   * set must not join the old one's); null when h2c is off, over TLS (ALPN serves HTTP/2 there),
+   * or without the native transport, which Unix sockets need.
+   */
+  private synchronized SocketAddress h2cSocket(ProxyConfig.Server server) throws IOException {
+    if (!server.h2c() || server.tls() != null) {
+      return null;
+    }
+    if (!vertx.isNativeTransportEnabled()) {
+      LOG.log(System.Logger.Level.WARNING, "server.h2c: cleartext HTTP/2 needs the native transport, which is"
+          + " not available here (" + vertx.unavailableNativeTransportCause() + "); serving HTTP/1.1 only");
+      return null;
+    }
+    if (socketDir == null) {
+      socketDir = Files.createTempDirectory("fleetproxy-");
+    }
+    return SocketAddress.domainSocketAddress(socketDir.resolve("h2c-" + (++sets) + ".sock").toString());
+  }
+
+  private synchronized void deleteSockets() {
+    if (socketDir == null) {
+      return;
+    }
+    try (var files = Files.list(socketDir)) {
+      for (Path f : files.toList()) {
+        Files.deleteIfExists(f);
+      }
+      Files.deleteIfExists(socketDir);
+    } catch (IOException e) {
+      LOG.log(System.Logger.Level.WARNING, "could not remove " + socketDir + ": " + e);
+    }
+    socketDir = null;
+  }
+}
