@@ -68,8 +68,9 @@ public final class LoopPool {
     return context.owner();
   }
 
-  HttpClientAgent client() {
-    return owner.client();
+  /** The client that opens connections to {@code key}: the HTTP/2 one when they may speak HTTP/2. */
+  HttpClientAgent client(OriginKey key) {
+    return owner.client(key);
   }
 
   long now() {

@@ -1,13 +1,18 @@
 package org.fleetproxy.pool;
 
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
 import java.util.Objects;
 
 /**
  * Identity of an upstream origin: connections are shared only between requests with equal keys.
  * The TLS server name is part of the key because a connection verified for one name must never
- * carry a request meant for another. {@code partition} separates pools that must not mix clients
- * ({@code pool.reuse: per-client}); it is empty for shared reuse. {@code parent} is the proxy a
- * TLS connection is tunnelled through (CONNECT), or null for a direct connection.
+ * carry a request meant for another; so is the {@link OriginTransport} (protocol, trust,
+ * connect-to), because a connection is only as good as the settings it was made with.
+ * {@code partition} separates pools that must not mix clients ({@code pool.reuse: per-client}); it
+ * is empty for shared reuse. {@code parent} is the proxy a TLS connection is tunnelled through
+ * (CONNECT), or null for a direct connection.
  */
 public final class OriginKey {
 
@@ -26,6 +31,7 @@ public final class OriginKey {
   private final String serverName;
   private final String partition;
   private final Parent parent;
+  private final OriginTransport transport;
   private final int hash;
   private final String label;
   private final String authority;
@@ -36,24 +42,62 @@ public final class OriginKey {
   }
 
   public OriginKey(String scheme, String host, int port, String serverName, String partition, Parent parent) {
+    this(scheme, host, port, serverName, partition, parent, OriginTransport.HTTP1);
+  }
+
+  public OriginKey(String scheme, String host, int port, String serverName, String partition, Parent parent,
+                   OriginTransport transport) {
     this.scheme = Objects.requireNonNull(scheme);
     this.host = Objects.requireNonNull(host);
     this.port = port;
     this.serverName = serverName == null ? "" : serverName;
     this.partition = partition == null ? "" : partition;
     this.parent = parent;
-    this.hash = Objects.hash(scheme, host, port, this.serverName, this.partition, parent);
+    this.transport = transport.over(tls());
+    this.hash = Objects.hash(scheme, host, port, this.serverName, this.partition, parent, this.transport);
     String bracketed = host.indexOf(':') >= 0 ? "[" + host + "]" : host;
     this.authority = bracketed + ":" + port;
     this.hostHeader = port == (tls() ? 443 : 80) ? bracketed : authority;
     this.label = scheme + "://" + authority + (this.partition.isEmpty() ? "" : "#" + this.partition)
-        + (parent == null ? "" : " via " + parent);
+        + (parent == null ? "" : " via " + parent) + settingsLabel();
   }
 
-  /** Same scheme, host, port, server name and parent: the same origin, whatever the partition. */
+  /**
+   * The connection settings that differ from plain HTTP/1.1 straight to the origin, as
+   * {@code " [auto, tls-server-name n, connect-to h:p, ca f]"}, so two keys never share a label.
+   */
+  private String settingsLabel() {
+    List<String> parts = new ArrayList<>(4);
+    UpstreamProtocol protocol = transport.protocol();
+    if (protocol != UpstreamProtocol.H1) {
+      parts.add(protocol == UpstreamProtocol.H2 && !tls() ? "h2c" : protocol.name().toLowerCase(Locale.ROOT));
+    }
+    if (tls() && !serverName.isEmpty() && !serverName.equals(host)) {
+      parts.add("tls-server-name " + serverName);
+    }
+    if (transport.connectHost() != null) {
+      parts.add("connect-to " + transport.connectTo());
+    }
+    if (transport.trust() != null && !transport.trust().label().isEmpty()) {
+      parts.add(transport.trust().label());
+    }
+    return parts.isEmpty() ? "" : " [" + String.join(", ", parts) + "]";
+  }
+
+  /** Same scheme, host, port, server name, parent and transport: the same origin, whatever the partition. */
   public boolean sameOrigin(OriginKey other) {
     return scheme.equals(other.scheme) && host.equals(other.host) && port == other.port
-        && serverName.equals(other.serverName) && Objects.equals(parent, other.parent);
+        && serverName.equals(other.serverName) && Objects.equals(parent, other.parent)
+        && transport.equals(other.transport);
+  }
+
+  /** This origin over HTTP/1.1 with the same TLS settings: protocol upgrades (WebSocket) exist only there. */
+  public OriginKey http1() {
+    if (transport.protocol() == UpstreamProtocol.H1) {
+      return this;
+    }
+    return new OriginKey(scheme, host, port, serverName, partition, parent,
+        new OriginTransport(UpstreamProtocol.H1, transport.trust(), transport.connectHost(), transport.connectPort()));
   }
 
   public static OriginKey of(String scheme, String host, int port) {
@@ -84,6 +128,15 @@ public final class OriginKey {
     return parent;
   }
 
+  /** The name TLS sends (SNI) and checks the certificate against: the server name, else the host. */
+  String tlsName() {
+    return serverName.isEmpty() ? host : serverName;
+  }
+
+  public OriginTransport transport() {
+    return transport;
+  }
+
   /** {@code host:port}, IPv6 literals bracketed. */
   public String authority() {
     return authority;
@@ -104,7 +157,8 @@ public final class OriginKey {
     }
     OriginKey k = (OriginKey) o;
     return hash == k.hash && port == k.port && scheme.equals(k.scheme) && host.equals(k.host)
-        && serverName.equals(k.serverName) && partition.equals(k.partition) && Objects.equals(parent, k.parent);
+        && serverName.equals(k.serverName) && partition.equals(k.partition) && Objects.equals(parent, k.parent)
+        && transport.equals(k.transport);
   }
 
   @Override

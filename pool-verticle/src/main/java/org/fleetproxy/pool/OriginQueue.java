@@ -5,23 +5,26 @@ import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClientConnection;
-import io.vertx.core.http.HttpConnectOptions;
-import io.vertx.core.net.ProxyOptions;
-import io.vertx.core.net.ProxyType;
 
 import java.util.ArrayDeque;
 import java.util.EnumMap;
 import java.util.Iterator;
 
 /**
- * The idle connections of one origin within one event-loop partition, most recently used first.
- * Only ever touched from that partition's event loop, so it needs no locking.
+ * The connections of one origin within one event-loop partition: idle HTTP/1.x connections, most
+ * recently used first, and for origins that may speak HTTP/2 the {@link SharedConnections} leased
+ * stream by stream. Only ever touched from that partition's event loop, so it needs no locking.
  */
 final class OriginQueue {
 
   final OriginKey key;
   private final LoopPool loop;
+  private final OriginDialer dialer;
   private final ArrayDeque<PooledConnection> idle = new ArrayDeque<>();
+  /** Null for origins configured as HTTP/1.1: their path stays as it always was. */
+  private final SharedConnections shared;
+  /** An auto origin whose last connection settled on HTTP/1.1: acquires open their own, none waits. */
+  private boolean http1Only;
   private long leased;
   private long opened;
   private long reused;
@@ -33,12 +36,20 @@ final class OriginQueue {
   OriginQueue(OriginKey key, LoopPool loop) {
     this.key = key;
     this.loop = loop;
+    this.dialer = new OriginDialer(key, loop.client(key));
+    this.shared = key.transport().protocol().mayMultiplex() ? new SharedConnections(this) : null;
   }
 
   Future<PooledConnection> acquire(boolean fresh) {
     retired = false;
     if (!fresh && loop.settings().reuse() != PoolSettings.Reuse.NONE) {
       long now = loop.now();
+      if (shared != null) {
+        PooledConnection stream = shared.lease(now);
+        if (stream != null) {
+          return Future.succeededFuture(stream);
+        }
+      }
       PooledConnection pc;
       while ((pc = idle.pollFirst()) != null) {
         if (pc.closing == null && pc.expiresAt > now) {
@@ -49,6 +60,9 @@ final class OriginQueue {
           return Future.succeededFuture(pc);
         }
         close(pc, CloseReason.EXPIRED);
+      }
+      if (shared != null && !http1Only && shared.connecting()) {
+        return shared.await();
       }
     }
     return connect();
@@ -61,56 +75,74 @@ final class OriginQueue {
    */
   private Future<PooledConnection> connect() {
     PoolSettings settings = loop.settings();
-    HttpConnectOptions options = new HttpConnectOptions()
-        .setHost(key.host())
-        .setPort(key.port())
-        .setSsl(key.tls())
-        .setConnectTimeout(settings.connectTimeoutMillis());
-    if (key.parent() != null) {
-      OriginKey.Parent parent = key.parent();
-      options.setProxyOptions(new ProxyOptions().setType(ProxyType.HTTP).setHost(parent.host())
-          .setPort(parent.port()).setUsername(parent.user()).setPassword(parent.password()));
-    }
     leased++;
+    if (shared != null) {
+      shared.connectStarted();
+    }
     Promise<PooledConnection> result = Promise.promise();
     Vertx vertx = loop.vertx();
-    long timer = vertx.setTimer(settings.connectTimeoutMillis(), id -> {
-      if (result.tryFail(new ConnectTimeoutException("connect to " + key.authority() + " timed out after "
-          + settings.connectTimeoutMillis() + " ms"))) {
-        connectFailed();
-      }
-    });
-    loop.client().connect(options).onComplete(ar -> {
+    long timer = vertx.setTimer(settings.connectTimeoutMillis(), id -> connectFailed(result,
+        new ConnectTimeoutException("connect to " + key.authority() + " timed out after "
+            + settings.connectTimeoutMillis() + " ms")));
+    dialer.dial(settings.connectTimeoutMillis()).onComplete(ar -> {
       vertx.cancelTimer(timer);
-      if (ar.succeeded()) {
-        if (result.future().isComplete()) {
-          ar.result().close();
-        } else {
-          result.complete(opened(ar.result()));
-        }
-      } else if (result.tryFail(ar.cause())) {
-        connectFailed();
+      if (ar.failed()) {
+        connectFailed(result, ar.cause());
+      } else if (result.future().isComplete()) {
+        ar.result().close();
+      } else if (key.transport().protocol() == UpstreamProtocol.H2 && !MultiplexedConnection.speaksHttp2(ar.result())) {
+        ar.result().close();
+        connectFailed(result, HandshakeFailure.noHttp2(key.tlsName()));
+      } else {
+        opened(ar.result(), result);
       }
     });
     return result.future();
   }
 
-  private void connectFailed() {
+  private void connectFailed(Promise<PooledConnection> result, Throwable cause) {
+    if (!result.tryFail(cause)) {
+      return;
+    }
     leased--;
     failedConnects++;
+    if (shared != null) {
+      shared.connectFailed(cause);
+    }
   }
 
-  private PooledConnection opened(HttpClientConnection connection) {
+  private void opened(HttpClientConnection connection, Promise<PooledConnection> result) {
     opened++;
     loop.connectionsChanged(1);
+    if (shared != null && MultiplexedConnection.speaksHttp2(connection)) {
+      // an HTTP/2 connection counts as in use by its streams, not as one lease
+      leased--;
+      http1Only = false;
+      result.complete(shared.opened(connection, loop.settings().reuse() != PoolSettings.Reuse.NONE));
+      Promise<PooledConnection> unserved = shared.unserved();
+      if (unserved != null) {
+        connect().onComplete(unserved);
+      }
+      return;
+    }
     UpstreamChannels.guard(connection);
     PooledConnection pc = new PooledConnection(this, connection);
     connection.closeHandler(v -> onClose(pc));
-    return pc;
+    result.complete(pc);
+    if (shared != null) {
+      http1Only = true;
+      for (Promise<PooledConnection> waiter : shared.connectedHttp1()) {
+        connect().onComplete(waiter);
+      }
+    }
   }
 
   void release(PooledConnection pc, boolean reusable, long reuseWindowMillis) {
     if (pc.state != PooledConnection.State.LEASED) {
+      return;
+    }
+    if (pc.multiplexed != null) {
+      streamEnded(pc);
       return;
     }
     leased--;
@@ -145,9 +177,29 @@ final class OriginQueue {
     }
   }
 
+  /**
+   * Ends a stream's lease: the HTTP/2 connection outlives it whatever the exchange's outcome, and
+   * goes idle with its last stream unless the origin was retired or the settings keep nothing.
+   */
+  private void streamEnded(PooledConnection pc) {
+    pc.state = PooledConnection.State.CLOSED;
+    PoolSettings settings = loop.settings();
+    CloseReason closeWhenIdle = null;
+    if (retired || loop.closed()) {
+      closeWhenIdle = CloseReason.DRAINED;
+    } else if (settings.reuse() == PoolSettings.Reuse.NONE || settings.maxIdlePerHost() == 0) {
+      closeWhenIdle = CloseReason.POLICY;
+    }
+    shared.ended(pc, closeWhenIdle, loop.now() + settings.idleTimeoutMillis(), settings.maxIdlePerHost());
+  }
+
   /** The connection left HTTP (an upgrade): the pool forgets it without closing it. */
   void detach(PooledConnection pc) {
     if (pc.state != PooledConnection.State.LEASED) {
+      return;
+    }
+    if (pc.multiplexed != null) {
+      streamEnded(pc);
       return;
     }
     leased--;
@@ -160,6 +212,10 @@ final class OriginQueue {
 
   void discard(PooledConnection pc) {
     if (pc.state != PooledConnection.State.LEASED) {
+      return;
+    }
+    if (pc.multiplexed != null) {
+      streamEnded(pc);
       return;
     }
     leased--;
@@ -178,6 +234,9 @@ final class OriginQueue {
         close(pc, CloseReason.EXPIRED);
       }
     }
+    if (shared != null) {
+      shared.expire(now);
+    }
   }
 
   int retire() {
@@ -186,7 +245,7 @@ final class OriginQueue {
   }
 
   int drain() {
-    int n = 0;
+    int n = shared == null ? 0 : shared.drain();
     PooledConnection pc;
     while ((pc = idle.pollFirst()) != null) {
       close(pc, CloseReason.DRAINED);
@@ -226,13 +285,22 @@ final class OriginQueue {
   }
 
   /** Every connection is counted here exactly once, when it leaves the pool for whatever reason. */
-  private void count(CloseReason reason) {
+  void count(CloseReason reason) {
     closed.merge(reason, 1L, Long::sum);
     loop.connectionsChanged(-1);
   }
 
+  /** A lease went to a connection it did not open. */
+  void countReused() {
+    reused++;
+  }
+
   OriginStats stats() {
-    return new OriginStats(key.toString(), key.authority(), idle.size(), leased, opened, reused, failedConnects,
-        OriginStats.closedMap(closed));
+    if (shared == null) {
+      return new OriginStats(key.toString(), key.authority(), idle.size(), leased, 0, opened, reused,
+          failedConnects, OriginStats.closedMap(closed));
+    }
+    return new OriginStats(key.toString(), key.authority(), idle.size() + shared.idle(), leased + shared.busy(),
+        shared.streams(), opened, reused, failedConnects, OriginStats.closedMap(closed));
   }
 }

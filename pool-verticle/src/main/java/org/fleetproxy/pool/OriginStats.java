@@ -6,9 +6,14 @@ import java.util.EnumMap;
 import java.util.Map;
 import java.util.TreeMap;
 
-/** Counters of one origin's connections, as seen by one partition or summed over several. */
-public record OriginStats(String key, String target, long idle, long inUse, long opened, long reused, long failedConnects,
-                          Map<String, Long> closed) {
+/**
+ * Counters of one origin's connections, as seen by one partition or summed over several.
+ *
+ * @param inUse connections carrying an exchange (HTTP/1.x) or at least one stream (HTTP/2)
+ * @param streams HTTP/2 streams in flight over all of the origin's connections
+ */
+public record OriginStats(String key, String target, long idle, long inUse, long streams, long opened, long reused,
+                          long failedConnects, Map<String, Long> closed) {
 
   public long closed(String reason) {
     return closed.getOrDefault(reason, 0L);
@@ -17,8 +22,8 @@ public record OriginStats(String key, String target, long idle, long inUse, long
   public OriginStats plus(OriginStats o) {
     Map<String, Long> sum = new TreeMap<>(closed);
     o.closed.forEach((k, v) -> sum.merge(k, v, Long::sum));
-    return new OriginStats(key, target, idle + o.idle, inUse + o.inUse, opened + o.opened, reused + o.reused,
-        failedConnects + o.failedConnects, sum);
+    return new OriginStats(key, target, idle + o.idle, inUse + o.inUse, streams + o.streams, opened + o.opened,
+        reused + o.reused, failedConnects + o.failedConnects, sum);
   }
 
   /** The JSON shape answered on {@code proxy.pool.stats}. */
@@ -28,6 +33,7 @@ public record OriginStats(String key, String target, long idle, long inUse, long
         .put("target", target)
         .put("idle", idle)
         .put("in-use", inUse)
+        .put("streams", streams)
         .put("opened", opened)
         .put("reused", reused)
         .put("closed-by-peer", closed(CloseReason.PEER.label))

@@ -3,8 +3,9 @@ package org.fleetproxy.pool;
 import io.vertx.core.http.HttpClientConnection;
 
 /**
- * An upstream connection leased from the pool. The holder owns it exclusively until it calls
- * {@link #release} or {@link #discard}, exactly once per lease.
+ * An upstream connection leased from the pool. The holder owns an HTTP/1.x connection exclusively,
+ * and one stream of an HTTP/2 connection (which other leases share), until it calls
+ * {@link #release}, {@link #discard} or {@link #detach}, exactly once per lease.
  */
 public final class PooledConnection {
 
@@ -12,6 +13,8 @@ public final class PooledConnection {
 
   final OriginQueue queue;
   final HttpClientConnection connection;
+  /** The HTTP/2 connection this lease holds a stream of; null for HTTP/1.x. */
+  final MultiplexedConnection multiplexed;
   State state = State.LEASED;
   boolean reused;
   /** Set when the pool itself closes the connection, so the close is not blamed on the peer. */
@@ -21,6 +24,14 @@ public final class PooledConnection {
   PooledConnection(OriginQueue queue, HttpClientConnection connection) {
     this.queue = queue;
     this.connection = connection;
+    this.multiplexed = null;
+  }
+
+  /** A lease of one stream on {@code multiplexed}. */
+  PooledConnection(OriginQueue queue, MultiplexedConnection multiplexed) {
+    this.queue = queue;
+    this.connection = multiplexed.connection;
+    this.multiplexed = multiplexed;
   }
 
   public HttpClientConnection connection() {
@@ -31,7 +42,7 @@ public final class PooledConnection {
     return queue.key;
   }
 
-  /** True when this lease got a connection that had already carried a request. */
+  /** True when this lease got a connection it did not open: one that had carried a request, or a shared HTTP/2 one. */
   public boolean reused() {
     return reused;
   }
@@ -39,7 +50,8 @@ public final class PooledConnection {
   /**
    * Ends the lease after a complete exchange.
    *
-   * @param reusable the keep-alive decision for this exchange
+   * @param reusable the keep-alive decision for this exchange; an HTTP/2 connection outlives its
+   *                 streams whatever it is
    * @param reuseWindowMillis how long the upstream keeps it open when idle, or -1 if it did not say
    */
   public void release(boolean reusable, long reuseWindowMillis) {
@@ -54,7 +66,10 @@ public final class PooledConnection {
     queue.detach(this);
   }
 
-  /** Ends the lease after a failed or abandoned exchange: the connection is closed. */
+  /**
+   * Ends the lease after a failed or abandoned exchange: an HTTP/1.x connection is closed; an
+   * HTTP/2 one stays for its other streams (the failed stream was reset on its own).
+   */
   public void discard() {
     queue.discard(this);
   }

@@ -5,6 +5,7 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClientAgent;
 import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpVersion;
 
 import java.util.ArrayList;
 import java.util.Collection;
@@ -23,20 +24,34 @@ public final class UpstreamPool {
   /** Upstream response heads larger than this are refused (the client gets a 502). */
   public static final int MAX_RESPONSE_HEADER_BYTES = 64 * 1024;
 
-  private final HttpClientAgent client;
+  /** HTTP/1.1 connections, TLS without ALPN. */
+  private final HttpClientAgent http1;
+  /**
+   * HTTP/2 connections: prior knowledge in cleartext, ALPN over TLS (where the upstream may settle
+   * on HTTP/1.1). Vert.x fixes the protocol per client, not per connect, hence a second client.
+   */
+  private final HttpClientAgent http2;
   private final List<LoopPool> partitions = new CopyOnWriteArrayList<>();
   private volatile PoolSettings settings;
 
   public UpstreamPool(Vertx vertx, PoolSettings settings) {
     this.settings = settings;
-    this.client = vertx.createHttpClient(new HttpClientOptions()
+    this.http1 = vertx.createHttpClient(clientOptions(settings));
+    this.http2 = vertx.createHttpClient(clientOptions(settings)
+        .setProtocolVersion(HttpVersion.HTTP_2)
+        .setUseAlpn(true)
+        .setHttp2ClearTextUpgrade(false));
+  }
+
+  private static HttpClientOptions clientOptions(PoolSettings settings) {
+    return new HttpClientOptions()
         .setConnectTimeout((int) Math.min(Integer.MAX_VALUE, settings.connectTimeoutMillis()))
         .setKeepAlive(true)
         .setPipelining(false)
         .setDecompressionSupported(false)
         .setMaxHeaderSize(MAX_RESPONSE_HEADER_BYTES)
         .setMaxInitialLineLength(MAX_RESPONSE_HEADER_BYTES)
-        .setShared(false));
+        .setShared(false);
   }
 
   /**
@@ -59,7 +74,7 @@ public final class UpstreamPool {
 
   /**
    * Applies new tunables to every partition: the next acquire, release and sweep use them. The
-   * client's own connect timeout stays as built; the pool's connect timer is the one that counts.
+   * clients' own connect timeout stays as built; the pool's connect timer is the one that counts.
    */
   public void reconfigure(PoolSettings next) {
     this.settings = next;
@@ -69,8 +84,8 @@ public final class UpstreamPool {
     partitions.remove(partition);
   }
 
-  HttpClientAgent client() {
-    return client;
+  HttpClientAgent client(OriginKey key) {
+    return key.transport().protocol().mayMultiplex() ? http2 : http1;
   }
 
   /** Every origin's counters, summed over the partitions, sorted by key. */
@@ -126,12 +141,12 @@ public final class UpstreamPool {
     });
   }
 
-  /** Closes the idle connections of every partition and the client. */
+  /** Closes the idle connections of every partition and the clients. */
   public Future<Void> close() {
     List<Future<Void>> parts = new ArrayList<>();
     for (LoopPool p : partitions) {
       parts.add(p.close());
     }
-    return Future.all(parts).transform(ar -> client.close());
+    return Future.all(parts).transform(ar -> Future.all(http1.close(), http2.close()).mapEmpty());
   }
 }

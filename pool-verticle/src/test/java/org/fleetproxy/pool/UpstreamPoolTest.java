@@ -336,7 +336,7 @@ class UpstreamPoolTest extends PoolTestSupport {
     String key = origin.key().toString();
 
     JsonObject stats = await(vertx.eventBus().<JsonObject>request(PoolVerticle.STATS_ADDRESS, new JsonObject())).body();
-    JsonObject expected = new JsonObject().put("key", key).put("target", origin.key().authority()).put("idle", 1).put("in-use", 0).put("opened", 1)
+    JsonObject expected = new JsonObject().put("key", key).put("target", origin.key().authority()).put("idle", 1).put("in-use", 0).put("streams", 0).put("opened", 1)
         .put("reused", 0).put("closed-by-peer", 0).put("expired", 0).put("evicted", 0)
         .put("failed-connects", 0).put("closed", new JsonObject());
     assertEquals(new JsonArray().add(expected), stats.getJsonArray("origins"));

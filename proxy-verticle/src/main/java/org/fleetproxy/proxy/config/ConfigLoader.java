@@ -219,22 +219,7 @@ public final class ConfigLoader {
     if (!location.startsWith("/")) {
       throw new ConfigException(r.key("location") + ": must start with '/', got '" + location + "'");
     }
-    ConfigNode u = r.node("upstream");
-    String url = u.string("url", null);
-    if (url == null) {
-      throw new ConfigException(u.key("url") + ": required");
-    }
-    validateUrl(url, u.key("url"));
-    String version = u.string("version", "auto");
-    if (!List.of("h1", "h2", "auto").contains(version)) {
-      throw new ConfigException(u.key("version") + ": must be h1, h2 or auto, got '" + version + "'");
-    }
-    if (version.equals("h2")) {
-      throw new ConfigException(u.key("version") + ": h2 upstreams are not available in this version; use h1 or auto");
-    }
-    ProxyConfig.Upstream upstream = new ProxyConfig.Upstream(url,
-        positive(u, "timeout", 30_000), positive(u, "read-timeout", 60_000), version, u.stringMap("headers"));
-    u.finish();
+    ProxyConfig.Upstream upstream = UpstreamSection.read(r.node("upstream"));
     r.finish();
     return new ProxyConfig.RouteSpec(host, location, upstream);
   }
@@ -264,25 +249,6 @@ public final class ConfigLoader {
     return new ProxyConfig.ParentProxy(host, uri.getPort(), user, password);
   }
 
-  private static void validateUrl(String url, String key) {
-    URI uri;
-    try {
-      uri = new URI(url);
-    } catch (URISyntaxException e) {
-      throw new ConfigException(key + ": not a valid URL: " + e.getMessage());
-    }
-    String scheme = uri.getScheme();
-    if (!"http".equals(scheme) && !"https".equals(scheme)) {
-      throw new ConfigException(key + ": scheme must be http or https, got '" + url + "'");
-    }
-    if (uri.getHost() == null) {
-      throw new ConfigException(key + ": needs a host, got '" + url + "'");
-    }
-    if (uri.getRawQuery() != null || uri.getRawFragment() != null || uri.getRawUserInfo() != null) {
-      throw new ConfigException(key + ": may hold only scheme, host, port and path, got '" + url + "'");
-    }
-  }
-
   /** {@code server.tls}: both files or neither; they are read (and checked) when the listener starts. */
   private static ProxyConfig.Tls tls(ConfigNode t) {
     if (t.isEmpty()) {
@@ -298,7 +264,7 @@ public final class ConfigLoader {
     return new ProxyConfig.Tls(cert, key);
   }
 
-  private static long positive(ConfigNode n, String name, long dflt) {
+  static long positive(ConfigNode n, String name, long dflt) {
     long v = n.duration(name, dflt);
     if (v <= 0) {
       throw new ConfigException(n.key(name) + ": must be longer than 0");

@@ -1,7 +1,9 @@
 package org.fleetproxy.proxy.config;
 
 import org.fleetproxy.pool.PoolSettings;
+import org.fleetproxy.pool.UpstreamTrust;
 import org.fleetproxy.proxy.ingress.Limits;
+import org.fleetproxy.proxy.target.HostPort;
 
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
@@ -88,9 +90,13 @@ public record ProxyConfig(Server server, Admin admin, Forward forward, List<Rout
    * @param timeoutMillis wait for response headers, then 504
    * @param readTimeoutMillis longest upstream silence mid-response, then abort
    * @param version h1, h2 or auto
+   * @param tlsServerName the name TLS sends (SNI) and verifies instead of the URL's host, or null
+   * @param connectTo where the TCP connection goes instead of the URL's host and port, or null
+   * @param trust what an https upstream's certificate must chain to (or {@link UpstreamTrust#insecure()});
+   *              null for http
    */
   public record Upstream(String url, long timeoutMillis, long readTimeoutMillis, String version,
-                         Map<String, String> headers) {
+                         Map<String, String> headers, String tlsServerName, HostPort connectTo, UpstreamTrust trust) {
   }
 
   /**

@@ -128,6 +128,9 @@ final class Exchange implements TimeoutSweep.Watched {
     if (h1Upstream && request.version() == HttpVersion.HTTP_2) {
       UpstreamHeaders.titleCase(headers);
     }
+    if (!h1Upstream) {
+      UpstreamHeaders.forHttp2(up);
+    }
     up.response().onComplete(this::responded);
     up.continueHandler(v -> response.writeContinue());
     relay.timeouts().watch(this);

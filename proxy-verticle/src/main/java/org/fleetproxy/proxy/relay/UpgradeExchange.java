@@ -37,7 +37,8 @@ final class UpgradeExchange implements TimeoutSweep.Watched {
 
   void start() {
     request.pause();
-    relay.pool().acquire(target.origin()).onComplete(this::leased);
+    // an HTTP/1.1 upgrade has no HTTP/2 equivalent here: the handshake goes over HTTP/1.1 whatever the route's version
+    relay.pool().acquire(target.origin().http1()).onComplete(this::leased);
   }
 
   private void leased(AsyncResult<PooledConnection> ar) {

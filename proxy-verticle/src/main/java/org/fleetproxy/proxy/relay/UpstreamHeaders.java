@@ -1,7 +1,9 @@
 package org.fleetproxy.proxy.relay;
 
 import io.vertx.core.MultiMap;
+import io.vertx.core.http.HttpClientRequest;
 import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.net.HostAndPort;
 import org.fleetproxy.pool.KeepAlivePolicy;
 
 import java.util.ArrayList;
@@ -10,6 +12,11 @@ import java.util.Map;
 
 /** The upstream request filter: the headers an upstream request carries, built from the client's. */
 final class UpstreamHeaders {
+
+  /** Fields that describe one HTTP/1.1 connection and have no place in an HTTP/2 request. */
+  private static final String[] CONNECTION_SPECIFIC = {
+      "Connection", "Keep-Alive", "Proxy-Connection", "Transfer-Encoding", "Upgrade"
+  };
 
   private UpstreamHeaders() {
   }
@@ -31,6 +38,29 @@ final class UpstreamHeaders {
     }
     for (Map.Entry<String, String> h : target.extraHeaders()) {
       upstream.set(h.getKey(), h.getValue());
+    }
+  }
+
+  /**
+   * Fits a request's headers to an HTTP/2 upstream: the authority travels as {@code :authority},
+   * taken from the {@code Host} chosen above (a route may set its own), and no connection-specific
+   * field may appear (RFC 9113, 8.2.2), whatever a route's headers say; {@code TE} only as
+   * {@code trailers}.
+   */
+  static void forHttp2(HttpClientRequest upstream) {
+    MultiMap headers = upstream.headers();
+    String host = headers.get("Host");
+    HostAndPort authority = host == null ? null : HostAndPort.parseAuthority(host, -1);
+    if (authority != null) {
+      upstream.authority(authority);
+    }
+    headers.remove("Host");
+    for (String name : CONNECTION_SPECIFIC) {
+      headers.remove(name);
+    }
+    String te = headers.get("TE");
+    if (te != null && !(headers.getAll("TE").size() == 1 && te.trim().equalsIgnoreCase("trailers"))) {
+      headers.remove("TE");
     }
   }
 

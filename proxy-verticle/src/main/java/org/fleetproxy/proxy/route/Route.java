@@ -2,9 +2,13 @@ package org.fleetproxy.proxy.route;
 
 import io.vertx.core.MultiMap;
 import org.fleetproxy.pool.OriginKey;
+import org.fleetproxy.pool.OriginTransport;
+import org.fleetproxy.pool.UpstreamProtocol;
 import org.fleetproxy.proxy.config.ProxyConfig;
+import org.fleetproxy.proxy.target.HostPort;
 
 import java.net.URI;
+import java.util.Locale;
 
 /**
  * A reverse route compiled for the data path: everything derivable from the config is computed
@@ -31,7 +35,9 @@ public final class Route {
     if (h.startsWith("[") && h.endsWith("]")) {
       h = h.substring(1, h.length() - 1);
     }
-    this.origin = new OriginKey(url.getScheme(), h, port, tls ? h : null, null);
+    ProxyConfig.Upstream upstream = spec.upstream();
+    String serverName = !tls ? null : upstream.tlsServerName() != null ? upstream.tlsServerName() : h;
+    this.origin = new OriginKey(url.getScheme(), h, port, serverName, null, null, transport(upstream));
     String path = url.getRawPath();
     this.basePath = path == null ? "" : path;
     this.hostHeader = origin.hostHeader();
@@ -39,6 +45,13 @@ public final class Route {
     this.readTimeoutMillis = spec.upstream().readTimeoutMillis();
     this.headers = MultiMap.caseInsensitiveMultiMap();
     spec.upstream().headers().forEach(this.headers::set);
+  }
+
+  private static OriginTransport transport(ProxyConfig.Upstream upstream) {
+    UpstreamProtocol protocol = UpstreamProtocol.valueOf(upstream.version().toUpperCase(Locale.ROOT));
+    HostPort connectTo = upstream.connectTo();
+    return connectTo == null ? new OriginTransport(protocol, upstream.trust(), null, 0)
+        : new OriginTransport(protocol, upstream.trust(), connectTo.host(), connectTo.port());
   }
 
   public String host() {

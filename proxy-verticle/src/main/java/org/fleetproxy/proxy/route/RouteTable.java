@@ -16,6 +16,7 @@ import java.util.Map;
  */
 public final class RouteTable {
 
+  private static final System.Logger LOG = System.getLogger(RouteTable.class.getName());
   private static final Route[] NONE = new Route[0];
 
   private final Map<String, Route[]> byHost;
@@ -26,9 +27,15 @@ public final class RouteTable {
     this.wildcard = wildcard;
   }
 
+  /** Compiles {@code specs}; a route that skips certificate checks is logged, every time it goes into service. */
   public static RouteTable of(List<ProxyConfig.RouteSpec> specs) {
     Map<String, List<Route>> groups = new HashMap<>();
-    for (ProxyConfig.RouteSpec spec : specs) {
+    for (int i = 0; i < specs.size(); i++) {
+      ProxyConfig.RouteSpec spec = specs.get(i);
+      if (spec.upstream().trust() != null && !spec.upstream().trust().verifies()) {
+        LOG.log(System.Logger.Level.WARNING, "routes[{0}] (host {1}, location {2}): upstream.insecure is on: "
+            + "the certificate of {3} is not verified", i, spec.host(), spec.location(), spec.upstream().url());
+      }
       groups.computeIfAbsent(spec.host(), h -> new ArrayList<>()).add(new Route(spec));
     }
     Map<String, Route[]> byHost = new HashMap<>();

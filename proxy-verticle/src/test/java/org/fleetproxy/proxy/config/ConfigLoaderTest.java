@@ -91,7 +91,8 @@ class ConfigLoaderTest {
     ProxyConfig.RouteSpec r = c.routes().get(0);
     assertEquals("api.example.com", r.host());
     assertEquals("/api/", r.location());
-    assertEquals(new ProxyConfig.Upstream("http://127.0.0.1:9001/v1/", 500, 120_000, "h1", Map.of("X-Env", "prod")),
+    assertEquals(new ProxyConfig.Upstream("http://127.0.0.1:9001/v1/", 500, 120_000, "h1", Map.of("X-Env", "prod"),
+        null, null, null),
         r.upstream());
     assertEquals(new PoolSettings(3, 30_000, 1_500, PoolSettings.Reuse.PER_CLIENT), c.pool());
     assertEquals(new ProxyConfig.Cluster(true, "other.yaml", false, "blue", "edge-1", 3_000), c.cluster());
@@ -107,10 +108,9 @@ class ConfigLoaderTest {
   }
 
   @Test
-  void h2UpstreamsAreRefusedUntilSupported() {
-    ConfigException e = assertThrows(ConfigException.class, () -> parse(
-        "routes:\n  - location: /\n    upstream: { url: \"http://127.0.0.1:1/\", version: h2 }\n"));
-    assertTrue(e.getMessage().contains("routes[0].upstream.version"), e.getMessage());
+  void h2UpstreamsAreAccepted() {
+    assertEquals("h2", parse("routes:\n  - location: /\n    upstream: { url: \"http://127.0.0.1:1/\", version: h2 }\n")
+        .routes().get(0).upstream().version());
   }
 
   @Test

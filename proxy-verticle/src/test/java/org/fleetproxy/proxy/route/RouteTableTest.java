@@ -1,6 +1,8 @@
 package org.fleetproxy.proxy.route;
 
 import org.fleetproxy.pool.OriginKey;
+import org.fleetproxy.pool.OriginTransport;
+import org.fleetproxy.pool.UpstreamProtocol;
 import org.fleetproxy.proxy.config.ConfigLoader;
 import org.fleetproxy.proxy.config.ProxyConfig;
 import org.junit.jupiter.api.Test;
@@ -14,7 +16,7 @@ class RouteTableTest {
 
   private static ProxyConfig.RouteSpec spec(String host, String location, String url) {
     return new ProxyConfig.RouteSpec(host, location,
-        new ProxyConfig.Upstream(url, 30_000, 60_000, "auto", Map.of()));
+        new ProxyConfig.Upstream(url, 30_000, 60_000, "auto", Map.of(), null, null, null));
   }
 
   private static Route route(String location, String url) {
@@ -157,7 +159,8 @@ class RouteTableTest {
     assertEquals(OriginKey.of("http", "127.0.0.1", 80), route("/", "http://127.0.0.1/").origin());
     assertEquals(OriginKey.of("http", "127.0.0.1", 9001), route("/", "http://127.0.0.1:9001/x/").origin());
     OriginKey tls = route("/", "https://h.test/").origin();
-    assertEquals(new OriginKey("https", "h.test", 443, "h.test", null), tls);
+    assertEquals(new OriginKey("https", "h.test", 443, "h.test", null, null,
+        new OriginTransport(UpstreamProtocol.AUTO, null, null, 0)), tls);
     assertTrue(tls.tls());
     assertEquals("::1", route("/", "http://[::1]:9001/").origin().host());
   }
@@ -165,7 +168,7 @@ class RouteTableTest {
   @Test
   void routeHeadersAreCaseInsensitive() {
     Route r = new Route(new ProxyConfig.RouteSpec("*", "/",
-        new ProxyConfig.Upstream("http://h:1/", 1_000, 2_000, "auto", Map.of("X-Env", "prod"))));
+        new ProxyConfig.Upstream("http://h:1/", 1_000, 2_000, "auto", Map.of("X-Env", "prod"), null, null, null)));
     assertEquals("prod", r.headers().get("x-env"));
     assertEquals(1_000, r.timeoutMillis());
     assertEquals(2_000, r.readTimeoutMillis());

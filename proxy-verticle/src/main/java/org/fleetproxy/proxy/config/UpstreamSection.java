@@ -1,0 +1,116 @@
+package org.fleetproxy.proxy.config;
+
+import org.fleetproxy.pool.UpstreamTrust;
+import org.fleetproxy.proxy.target.HostPort;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.util.List;
+import java.util.Locale;
+import java.util.regex.Pattern;
+
+/**
+ * Reads one route's {@code upstream} mapping: the URL, timeouts, protocol, TLS settings and
+ * headers. The trust material for an https upstream is built here: it is config-time work, done
+ * once per distinct CA file and never on an event loop.
+ */
+final class UpstreamSection {
+
+  private static final Pattern DNS_NAME =
+      Pattern.compile("[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*");
+
+  private UpstreamSection() {
+  }
+
+  static ProxyConfig.Upstream read(ConfigNode u) {
+    String url = u.string("url", null);
+    if (url == null) {
+      throw new ConfigException(u.key("url") + ": required");
+    }
+    boolean tls = "https".equals(validateUrl(url, u.key("url")).getScheme());
+    String version = u.string("version", "auto");
+    if (!List.of("h1", "h2", "auto").contains(version)) {
+      throw new ConfigException(u.key("version") + ": must be h1, h2 or auto, got '" + version + "'");
+    }
+    String serverName = tlsOnly(u, "tls-server-name", tls);
+    if (serverName != null) {
+      serverName = serverName.trim().toLowerCase(Locale.ROOT);
+      if (serverName.length() > 253 || !DNS_NAME.matcher(serverName).matches()) {
+        throw new ConfigException(u.key("tls-server-name") + ": must be a DNS name, got '" + serverName + "'");
+      }
+    }
+    String connectTo = u.string("connect-to", null);
+    HostPort connectAddress = connectTo == null ? null : HostPort.parse(connectTo.trim());
+    if (connectTo != null && connectAddress == null) {
+      throw new ConfigException(u.key("connect-to") + ": must be host:port (IPv6 as [address]:port), got '"
+          + connectTo + "'");
+    }
+    ProxyConfig.Upstream upstream = new ProxyConfig.Upstream(url,
+        ConfigLoader.positive(u, "timeout", 30_000), ConfigLoader.positive(u, "read-timeout", 60_000), version,
+        u.stringMap("headers"), serverName, connectAddress, tls ? trust(u) : noTrust(u));
+    u.finish();
+    return upstream;
+  }
+
+  /** An http upstream has nothing to trust: {@code ca} and {@code insecure: true} are mistakes there. */
+  private static UpstreamTrust noTrust(ConfigNode u) {
+    tlsOnly(u, "ca", false);
+    if (u.bool("insecure", false)) {
+      throw new ConfigException(u.key("insecure") + ": only applies to an https upstream url");
+    }
+    return null;
+  }
+
+  /** {@code name}'s value, which only an https upstream may have. */
+  private static String tlsOnly(ConfigNode u, String name, boolean tls) {
+    String value = u.string(name, null);
+    if (value != null && !tls) {
+      throw new ConfigException(u.key(name) + ": only applies to an https upstream url");
+    }
+    return value;
+  }
+
+  private static UpstreamTrust trust(ConfigNode u) {
+    String ca = u.string("ca", null);
+    boolean insecure = u.bool("insecure", false);
+    if (insecure && ca != null) {
+      throw new ConfigException(u.key("ca") + ": has no effect with insecure: true; remove one of them");
+    }
+    String key = u.key(insecure ? "insecure" : ca == null ? "url" : "ca");
+    try {
+      return insecure ? UpstreamTrust.insecure() : UpstreamTrust.load(ca == null ? null : Path.of(ca));
+    } catch (NoSuchFileException e) {
+      throw new ConfigException(key + ": cannot read " + ca + ": no such file");
+    } catch (IOException e) {
+      throw new ConfigException(key + ": cannot read " + (ca == null ? "the system CA certificates" : ca) + ": "
+          + e.getMessage(), e);
+    } catch (GeneralSecurityException e) {
+      throw new ConfigException(key + ": " + (ca == null ? "the system CA certificates" : ca)
+          + " cannot be used as trusted CA certificates: " + e.getMessage(), e);
+    }
+  }
+
+  private static URI validateUrl(String url, String key) {
+    URI uri;
+    try {
+      uri = new URI(url);
+    } catch (URISyntaxException e) {
+      throw new ConfigException(key + ": not a valid URL: " + e.getMessage());
+    }
+    String scheme = uri.getScheme();
+    if (!"http".equals(scheme) && !"https".equals(scheme)) {
+      throw new ConfigException(key + ": scheme must be http or https, got '" + url + "'");
+    }
+    if (uri.getHost() == null) {
+      throw new ConfigException(key + ": needs a host, got '" + url + "'");
+    }
+    if (uri.getRawQuery() != null || uri.getRawFragment() != null || uri.getRawUserInfo() != null) {
+      throw new ConfigException(key + ": may hold only scheme, host, port and path, got '" + url + "'");
+    }
+    return uri;
+  }
+}
