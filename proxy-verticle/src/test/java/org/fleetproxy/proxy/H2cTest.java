@@ -1,5 +1,10 @@
 package org.fleetproxy.proxy;
 
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpVersion;
+import io.vertx.core.http.RequestOptions;
+import io.vertx.core.json.JsonObject;
 import org.fleetproxy.proxy.support.Curl;
 import org.fleetproxy.proxy.support.ProxyTestBase;
 import org.fleetproxy.proxy.support.RawClient;
@@ -11,6 +16,7 @@ import org.junit.jupiter.api.io.TempDir;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -71,6 +77,24 @@ class H2cTest extends ProxyTestBase {
       assertEquals(200, raw.send("GET /x HTTP/1.1\r\nHost: x\r\n\r\n").read().status());
     }
     assertEquals(1, up.requests.size());
+  }
+
+  /** A stream's normal end must not be taken for the client leaving, which would cost the upstream connection. */
+  @Test
+  void http2StreamsReuseTheUpstreamConnection() throws Exception {
+    startProxy("routes:\n" + route("/", up.url()));
+    HttpClient client = vertx.createHttpClient(new HttpClientOptions().setProtocolVersion(HttpVersion.HTTP_2)
+        .setHttp2ClearTextUpgrade(false));
+    for (int i = 0; i < 20; i++) {
+      assertEquals(200, client.request(new RequestOptions().setHost("127.0.0.1").setPort(proxyPort).setURI("/r" + i))
+          .compose(req -> req.send()).compose(resp -> resp.body().map(b -> resp.statusCode()))
+          .await(10, TimeUnit.SECONDS));
+    }
+    client.close();
+    JsonObject o = poolOrigin("http://127.0.0.1:" + up.port());
+    assertEquals(1, o.getInteger("opened"), o.encode());
+    assertEquals(19, o.getInteger("reused"), o.encode());
+    assertEquals(1, up.connections.get());
   }
 
   @Test

@@ -40,6 +40,8 @@ final class Exchange implements TimeoutSweep.Watched {
   private HttpClientRequest upstreamRequest;
   private boolean retried;
   private Phase phase = Phase.CONNECTING;
+  /** Set once the whole response is being written: the client can no longer abandon the exchange. */
+  private boolean ending;
   /** Last sign of life from the upstream side, on the sweep's clock. */
   private long lastActivity;
 
@@ -192,6 +194,9 @@ final class Exchange implements TimeoutSweep.Watched {
     long window = KeepAlivePolicy.reuseWindowMillis(up.headers());
     BodyPump.start(up, response, this::active, v -> {
       Trailers.copy(up.trailers(), response);
+      // over HTTP/2, ending the response closes the stream, and its close handler runs at once:
+      // that close is this exchange completing, not the client leaving
+      ending = true;
       response.end().onComplete(x -> {
         if (closeClient) {
           request.connection().close();
@@ -288,7 +293,7 @@ final class Exchange implements TimeoutSweep.Watched {
   }
 
   private void clientGone() {
-    if (phase == Phase.DONE) {
+    if (phase == Phase.DONE || ending) {
       return;
     }
     finish(phase == Phase.STREAMING ? response.getStatusCode() : 499);
