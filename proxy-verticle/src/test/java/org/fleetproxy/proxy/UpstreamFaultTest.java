@@ -167,4 +167,24 @@ class UpstreamFaultTest extends ProxyTestBase {
     }
     assertEquals(before + 1, up.connections.get(), "the connection behind the bad response was reused");
   }
+
+  /** The framing check reads heads that arrive in pieces, lines split across reads included. */
+  @Test
+  void invalidFramingSentByteByByteIsStill502() throws Exception {
+    RawUpstream up = closeLater(new RawUpstream((s, u) -> {
+      u.readHead(s.getInputStream());
+      s.setTcpNoDelay(true);
+      for (byte b : "HTTP/1.1 200 OK\r\nX-Long-Field: abcdefghij\r\nContent-Length: 5\r\ntransfer-ENCODING: chunked\r\n\r\n0\r\n\r\n"
+          .getBytes(java.nio.charset.StandardCharsets.US_ASCII)) {
+        s.getOutputStream().write(b);
+        s.getOutputStream().flush();
+        Thread.sleep(1);
+      }
+      Thread.sleep(500);
+    }));
+    startProxy(", event-loops: 1", "routes:\n" + route("/", up.url()));
+    try (RawClient raw = new RawClient(proxyPort)) {
+      assertEquals(502, raw.send("GET /bad HTTP/1.1\r\nHost: x\r\n\r\n").read().status());
+    }
+  }
 }
