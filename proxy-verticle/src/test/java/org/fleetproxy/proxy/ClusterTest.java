@@ -7,11 +7,11 @@ import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.RequestOptions;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import org.fleetproxy.proxy.support.KeepAliveLoad;
 import org.fleetproxy.proxy.support.Ports;
 import org.fleetproxy.proxy.support.Promtool;
 import org.fleetproxy.proxy.support.ProxyProcess;
 import org.fleetproxy.proxy.support.RawClient;
-import org.fleetproxy.proxy.support.RawResponse;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -287,55 +287,22 @@ class ClusterTest {
     }
   }
 
-  /**
-   * Keep-alive load on the given nodes until stopped, two connections per node, over plain
-   * sockets; every answer that is not a 200, and every broken or silent connection, is a failure.
-   */
-  private static final class Load implements AutoCloseable {
-    final AtomicInteger ok = new AtomicInteger();
-    final ConcurrentLinkedQueue<String> failures = new ConcurrentLinkedQueue<>();
-    private final AtomicBoolean running = new AtomicBoolean(true);
-    private final List<Thread> threads = new ArrayList<>();
-
-    Load(int... targets) {
-      for (int n : targets) {
-        for (int k = 0; k < 2; k++) {
-          Thread t = new Thread(() -> {
-            while (running.get()) {
-              try (RawClient raw = new RawClient(proxyPorts[n])) {
-                while (running.get()) {
-                  RawResponse r = raw.send("GET /svc/x HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n").read();
-                  if (r.status() == 200) {
-                    ok.incrementAndGet();
-                  } else {
-                    failures.add("node-" + (n + 1) + " at " + java.time.LocalTime.now() + ": " + r.statusLine());
-                  }
-                }
-              } catch (Exception e) {
-                failures.add("node-" + (n + 1) + " at " + java.time.LocalTime.now() + ": " + e);
-              }
-            }
-          });
-          t.start();
-          threads.add(t);
-        }
-      }
+  /** Keep-alive load on nodes {@code n} (0-based), labelled node-1, node-2 ... in failures. */
+  private static KeepAliveLoad load(int... n) {
+    int[] ports = new int[n.length];
+    String[] labels = new String[n.length];
+    for (int i = 0; i < n.length; i++) {
+      ports[i] = proxyPorts[n[i]];
+      labels[i] = "node-" + (n[i] + 1);
     }
-
-    @Override
-    public void close() throws Exception {
-      running.set(false);
-      for (Thread t : threads) {
-        t.join(30_000);
-      }
-    }
+    return new KeepAliveLoad("/svc/x", ports, labels);
   }
 
   @Test
   @Order(3)
   void reloadUnderLoadFailsNoRequestAndAnInvalidOneChangesNothing() throws Exception {
     String before = hashes().iterator().next();
-    try (Load load = new Load(0, 1, 2)) {
+    try (KeepAliveLoad load = load(0, 1, 2)) {
       assertTrue(eventually(() -> load.ok.get() > 100, 20));
       writeConf(upstreamB.actualPort());
       JsonObject reload = control(0, NodeControl.RELOAD_ADDRESS, new JsonObject());
@@ -378,7 +345,7 @@ class ClusterTest {
   @Test
   @Order(4)
   void killedNodeDropsOutWhileTheOthersServeAndARestartedOneRejoins() throws Exception {
-    try (Load load = new Load(0, 1)) {
+    try (KeepAliveLoad load = load(0, 1)) {
       assertTrue(eventually(() -> load.ok.get() > 50, 20));
       String killedAt = java.time.LocalTime.now().toString();
       nodes[2].kill();

@@ -29,7 +29,7 @@ public final class ConfigLoader {
   public static final String EMBEDDED = "embedded default";
   private static final String EMBEDDED_RESOURCE = "/fleetproxy-default.yaml";
   /** Where the Hazelcast member configuration is looked for when {@code cluster.hazelcast} is not set. */
-  public static final String DEFAULT_HAZELCAST = "conf/hazelcast.yaml";
+  public static final String DEFAULT_HAZELCAST = ClusterSection.DEFAULT_HAZELCAST;
 
   private ConfigLoader() {
   }
@@ -168,27 +168,8 @@ public final class ConfigLoader {
         positive(l, "header-timeout", Limits.DEFAULTS.headerTimeoutMillis()));
     l.finish();
 
-    ConfigNode c = root.node("cluster");
-    String name = c.string("name", "fleetproxy").trim();
-    if (!name.matches("[A-Za-z0-9._-]{1,64}")) {
-      throw new ConfigException(c.key("name") + ": must be 1 to 64 letters, digits, '.', '_' or '-', got '" + name + "'");
-    }
-    String nodeId = c.string("node-id", server.host() + ":" + server.port()).trim();
-    if (nodeId.isEmpty() || nodeId.length() > 128 || nodeId.chars().anyMatch(ch -> ch <= ' ' || ch == 127)) {
-      throw new ConfigException(c.key("node-id") + ": must be 1 to 128 visible characters, got '" + nodeId + "'");
-    }
-    ProxyConfig.Cluster cluster = new ProxyConfig.Cluster(c.bool("enabled", false),
-        c.string("hazelcast", DEFAULT_HAZELCAST), !c.has("hazelcast"), name, nodeId,
-        positive(c, "request-timeout", 2_000));
-    c.finish();
-
-    ConfigNode rc = root.node("config");
-    long scan = rc.duration("scan-period", 2_000);
-    if (scan < 0) {
-      throw new ConfigException(rc.key("scan-period") + ": must be 0 (off) or longer");
-    }
-    ProxyConfig.Reload reload = new ProxyConfig.Reload(scan);
-    rc.finish();
+    ProxyConfig.Cluster cluster = ClusterSection.read(root.node("cluster"), server);
+    ProxyConfig.Reload reload = ClusterSection.reload(root.node("config"));
 
     ConfigNode m = root.node("metrics");
     ProxyConfig.Metrics metrics = new ProxyConfig.Metrics(m.integer("max-targets", 1000, 1, 1_000_000),

@@ -1,0 +1,37 @@
+package org.fleetproxy.proxy.config;
+
+/** Reads what makes a node part of a fleet ({@code cluster}) and how it follows its file ({@code config}). */
+final class ClusterSection {
+
+  static final String DEFAULT_HAZELCAST = "conf/hazelcast.yaml";
+
+  private ClusterSection() {
+  }
+
+  /** {@code cluster}: the node id defaults to the ingress address, unique on one machine. */
+  static ProxyConfig.Cluster read(ConfigNode c, ProxyConfig.Server server) {
+    String name = c.string("name", "fleetproxy").trim();
+    if (!name.matches("[A-Za-z0-9._-]{1,64}")) {
+      throw new ConfigException(c.key("name") + ": must be 1 to 64 letters, digits, '.', '_' or '-', got '" + name + "'");
+    }
+    String nodeId = c.string("node-id", server.host() + ":" + server.port()).trim();
+    if (nodeId.isEmpty() || nodeId.length() > 128 || nodeId.chars().anyMatch(ch -> ch <= ' ' || ch == 127)) {
+      throw new ConfigException(c.key("node-id") + ": must be 1 to 128 visible characters, got '" + nodeId + "'");
+    }
+    ProxyConfig.Cluster cluster = new ProxyConfig.Cluster(c.bool("enabled", false),
+        c.string("hazelcast", DEFAULT_HAZELCAST), !c.has("hazelcast"), name, nodeId,
+        ConfigLoader.positive(c, "request-timeout", 2_000));
+    c.finish();
+    return cluster;
+  }
+
+  /** {@code config}: the scan period, 0 for reloads on request only. */
+  static ProxyConfig.Reload reload(ConfigNode rc) {
+    long scan = rc.duration("scan-period", 2_000);
+    if (scan < 0) {
+      throw new ConfigException(rc.key("scan-period") + ": must be 0 (off) or longer");
+    }
+    rc.finish();
+    return new ProxyConfig.Reload(scan);
+  }
+}
