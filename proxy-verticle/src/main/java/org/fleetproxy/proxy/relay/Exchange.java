@@ -32,7 +32,7 @@ final class Exchange implements TimeoutSweep.Watched {
   private final HttpServerResponse response;
   private final Target target;
   private boolean hasBody;
-  /** The first DATA of an HTTP/2 body of unknown length, read to learn that there is a body. */
+  /** The first DATA of an HTTP/2 body of unknown length, read to learn that there is a body ({@link Http2BodyProbe}). */
   private Buffer firstChunk;
   private final long startNanos = System.nanoTime();
   private long sentNanos = -1;
@@ -54,28 +54,14 @@ final class Exchange implements TimeoutSweep.Watched {
   }
 
   void start() {
-    if (hasBody && request.version() == HttpVersion.HTTP_2 && request.getHeader("Content-Length") == null) {
-      // the headers do not say whether DATA follows: the next event on the stream does
-      request.exceptionHandler(this::clientBodyFailed);
-      request.handler(chunk -> {
-        if (chunk.length() == 0) {
-          // an empty DATA frame (the end of an upgraded request arrives as one) proves nothing
-          return;
-        }
-        if (firstChunk != null) {
-          firstChunk.appendBuffer(chunk);
-          return;
-        }
-        request.pause();
-        firstChunk = Buffer.buffer().appendBuffer(chunk);
+    if (hasBody && Http2BodyProbe.applies(request)) {
+      Http2BodyProbe.probe(request, first -> {
+        firstChunk = first;
         begin();
-      });
-      request.endHandler(v -> {
-        if (firstChunk == null) {
-          hasBody = false;
-          begin();
-        }
-      });
+      }, () -> {
+        hasBody = false;
+        begin();
+      }, this::clientBodyFailed);
       return;
     }
     begin();
