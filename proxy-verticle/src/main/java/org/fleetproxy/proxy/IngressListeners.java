@@ -25,6 +25,8 @@ import java.util.function.IntSupplier;
 final class IngressListeners {
 
   private static final System.Logger LOG = System.getLogger(IngressListeners.class.getName());
+  /** Socket directories are named {@code fleetproxy-PID-RANDOM}. */
+  private static final String PREFIX = "fleetproxy-";
 
   private final Vertx vertx;
   private final BiFunction<ProxyConfig.Server, SocketAddress, ProxyVerticle> factory;
@@ -101,23 +103,46 @@ final class IngressListeners {
       return null;
     }
     if (socketDir == null) {
-      socketDir = Files.createTempDirectory("fleetproxy-");
+      Path tmp = Path.of(System.getProperty("java.io.tmpdir"));
+      removeStale(tmp);
+      socketDir = Files.createTempDirectory(tmp, PREFIX + ProcessHandle.current().pid() + "-");
     }
     return SocketAddress.domainSocketAddress(socketDir.resolve("h2c-" + (++sets) + ".sock").toString());
   }
 
   private synchronized void deleteSockets() {
-    if (socketDir == null) {
-      return;
+    if (socketDir != null) {
+      delete(socketDir);
+      socketDir = null;
     }
-    try (var files = Files.list(socketDir)) {
+  }
+
+  /**
+   * Removes the socket directories of nodes that died without stopping (SIGKILL, a crash): their
+   * names carry the process id, and a process that no longer exists cannot come back for them.
+   */
+  private static void removeStale(Path tmp) {
+    try (var dirs = Files.newDirectoryStream(tmp, PREFIX + "*")) {
+      for (Path dir : dirs) {
+        String[] parts = dir.getFileName().toString().split("-");
+        if (parts.length == 3 && parts[1].matches("[0-9]{1,10}")
+            && ProcessHandle.of(Long.parseLong(parts[1])).isEmpty()) {
+          delete(dir);
+        }
+      }
+    } catch (IOException e) {
+      LOG.log(System.Logger.Level.DEBUG, "no sweep of stale socket directories: " + e);
+    }
+  }
+
+  private static void delete(Path dir) {
+    try (var files = Files.list(dir)) {
       for (Path f : files.toList()) {
         Files.deleteIfExists(f);
       }
-      Files.deleteIfExists(socketDir);
+      Files.deleteIfExists(dir);
     } catch (IOException e) {
-      LOG.log(System.Logger.Level.WARNING, "could not remove " + socketDir + ": " + e);
+      LOG.log(System.Logger.Level.WARNING, "could not remove " + dir + ": " + e);
     }
-    socketDir = null;
   }
 }
