@@ -207,6 +207,11 @@ class ClusterTest {
     ProxyProcess.Outcome unknown = ProxyProcess.run(List.of("ctl", "proxy.nothing"), 30);
     assertEquals(2, unknown.exit());
     assertTrue(unknown.stderr().contains("unknown address"), unknown.stderr());
+
+    ProxyProcess.Outcome otherFleet = ProxyProcess.run(List.of("ctl", NodeControl.CLUSTER_STATUS_ADDRESS,
+        "--conf", conf.toString(), "--set", "cluster.name=" + CLUSTER + "-other"), 90);
+    assertEquals(1, otherFleet.exit(), "a client of another fleet name sees none of these nodes: " + otherFleet.stdout());
+    assertTrue(otherFleet.stderr().contains("no node of fleet '" + CLUSTER + "-other'"), otherFleet.stderr());
   }
 
   @Test
