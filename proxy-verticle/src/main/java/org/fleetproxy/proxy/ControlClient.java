@@ -43,8 +43,8 @@ final class ControlClient {
     try {
       for (int i = 0; i < args.length; i++) {
         switch (args[i]) {
-          case "--conf" -> conf = Path.of(next(args, ++i, "--conf needs a file"));
-          case "--set" -> overrides = overrides.with(next(args, ++i, "--set needs KEY=VALUE"));
+          case "--conf" -> conf = Path.of(ProxyLauncher.value(args, ++i, "--conf needs a file"));
+          case "--set" -> overrides = overrides.with(ProxyLauncher.value(args, ++i, "--set needs KEY=VALUE"));
           default -> {
             if (address == null) {
               address = args[i];
@@ -122,13 +122,6 @@ final class ControlClient {
     } catch (DecodeException e) {
       throw new ConfigException("the message must be a JSON object, got '" + text + "': " + e.getMessage());
     }
-  }
-
-  private static String next(String[] args, int i, String missing) {
-    if (i >= args.length) {
-      throw new ConfigException(missing);
-    }
-    return args[i];
   }
 
   /** A control client alone holds no cluster data: Hazelcast says so when no node is there. */

@@ -96,7 +96,8 @@ public final class ProxyLauncher {
     System.exit(code);
   }
 
-  private static String value(String[] args, int i, String missing) {
+  /** The argument at {@code i}, or a usage error saying {@code missing}. */
+  static String value(String[] args, int i, String missing) {
     if (i >= args.length) {
       throw new ConfigException(missing);
     }

@@ -171,10 +171,6 @@ public final class ProxyNode {
     });
   }
 
-  Vertx vertxInstance() {
-    return vertx;
-  }
-
   ConfigSource source() {
     return source;
   }

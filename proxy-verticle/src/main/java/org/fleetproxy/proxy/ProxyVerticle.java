@@ -139,15 +139,15 @@ public final class ProxyVerticle extends VerticleBase implements RelayContext, R
     return h2cServer.listen(h2cSocket).compose(x -> server.listen(s.port(), s.host()));
   }
 
-  /**
-   * Stops accepting, lets in-flight requests finish up to {@code server.shutdown-timeout} (then
-   * closes what is left), and only then stops the timers and leaves the pool.
-   */
   /** New handshakes on this listener use {@code options}' certificate; a shared listener needs one call. */
   Future<Boolean> updateCertificate(ServerSSLOptions options) {
     return server.updateSSLOptions(options, true);
   }
 
+  /**
+   * Stops accepting, lets in-flight requests finish up to {@code server.shutdown-timeout} (then
+   * closes what is left), and only then stops the timers and leaves the pool.
+   */
   @Override
   public Future<?> stop() {
     long grace = config.get().config().server().shutdownTimeoutMillis();

@@ -25,12 +25,12 @@ final class Reload {
   /** Completes (never fails) with this node's answer: {@code {"result":"ok|unchanged|error",...}}. */
   Future<JsonObject> run(String trigger) {
     ProxyConfig.Tls runningTls = node.active().config().server().tls();
-    return node.vertxInstance().executeBlocking(() -> {
+    return node.vertx().executeBlocking(() -> {
           ProxyConfig next = node.source().load();
           ProxyConfig.Tls tls = next.server().tls();
           // new files are read and checked here, off the event loop; unchanged ones are the rotation's job
           ServerCertificate cert = tls == null || tls.equals(runningTls) ? null
-              : ServerCertificate.load(tls, node.vertxInstance());
+              : ServerCertificate.load(tls, node.vertx());
           return new Loaded(next, cert);
         })
         .compose(loaded -> {
@@ -68,7 +68,7 @@ final class Reload {
 
   private void report(String trigger, JsonObject answer) {
     boolean error = "error".equals(answer.getString("result"));
-    node.vertxInstance().eventBus().send(MetricsVerticle.DELTA_ADDRESS,
+    node.vertx().eventBus().send(MetricsVerticle.DELTA_ADDRESS,
         new JsonObject().put("reloads", new JsonObject().put(error ? "error" : "ok", 1)),
         new DeliveryOptions().setLocalOnly(true));
     String from = node.source() + " (" + trigger + ")";

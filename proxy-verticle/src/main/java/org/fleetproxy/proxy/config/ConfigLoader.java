@@ -16,10 +16,7 @@ import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
 
@@ -28,8 +25,6 @@ public final class ConfigLoader {
 
   public static final String EMBEDDED = "embedded default";
   private static final String EMBEDDED_RESOURCE = "/fleetproxy-default.yaml";
-  /** Where the Hazelcast member configuration is looked for when {@code cluster.hazelcast} is not set. */
-  public static final String DEFAULT_HAZELCAST = ClusterSection.DEFAULT_HAZELCAST;
 
   private ConfigLoader() {
   }
@@ -292,12 +287,8 @@ public final class ConfigLoader {
     }
   }
 
+  /** The config hash nodes show: the first 8 bytes of the text's fingerprint. */
   static String sha256(String text) {
-    try {
-      byte[] d = MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8));
-      return HexFormat.of().formatHex(d, 0, 8);
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
-    }
+    return Fingerprint.of(text.getBytes(StandardCharsets.UTF_8)).substring(0, 16);
   }
 }

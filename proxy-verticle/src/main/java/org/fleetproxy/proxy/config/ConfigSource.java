@@ -3,7 +3,6 @@ package org.fleetproxy.proxy.config;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.charset.StandardCharsets;
 
 /**
  * Where a node's configuration comes from: a file (re-read on every reload) or the embedded
@@ -31,7 +30,7 @@ public record ConfigSource(Path file, ConfigOverrides overrides) {
       return null;
     }
     try {
-      return ConfigLoader.sha256(Files.readString(file, StandardCharsets.UTF_8));
+      return Fingerprint.of(Files.readAllBytes(file));
     } catch (IOException e) {
       return null;
     }

@@ -3,9 +3,10 @@ package org.fleetproxy.proxy.relay;
 import io.vertx.core.MultiMap;
 import io.vertx.core.http.HttpServerResponse;
 
-import java.util.Locale;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeSet;
 
 /**
  * Relays an upstream response's trailer fields to the client, where the client's framing can carry
@@ -14,10 +15,14 @@ import java.util.Set;
  */
 final class Trailers {
 
-  private static final Set<String> NEVER = Set.of("content-length", "transfer-encoding", "content-encoding",
-      "content-type", "content-range", "host", "authorization", "proxy-authorization", "www-authenticate",
-      "proxy-authenticate", "set-cookie", "cookie", "cache-control", "expires", "date", "location", "retry-after",
-      "vary", "age", "trailer", "te", "connection", "keep-alive", "proxy-connection", "upgrade");
+  /** Beyond the hop-by-hop fields, which {@link HopByHop} knows. */
+  private static final Set<String> NEVER = new TreeSet<>(String.CASE_INSENSITIVE_ORDER);
+
+  static {
+    NEVER.addAll(List.of("content-length", "content-encoding", "content-type", "content-range", "authorization",
+        "www-authenticate", "proxy-authenticate", "set-cookie", "cookie", "cache-control", "expires", "date",
+        "location", "retry-after", "vary", "age"));
+  }
 
   private Trailers() {
   }
@@ -27,7 +32,7 @@ final class Trailers {
       return;
     }
     for (Map.Entry<String, String> e : from) {
-      if (!NEVER.contains(e.getKey().toLowerCase(Locale.ROOT))) {
+      if (!HopByHop.isHopByHop(e.getKey()) && !NEVER.contains(e.getKey())) {
         to.trailers().add(e.getKey(), e.getValue());
       }
     }

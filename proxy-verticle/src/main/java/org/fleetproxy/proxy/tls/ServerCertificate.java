@@ -6,6 +6,7 @@ import io.vertx.core.http.HttpVersion;
 import io.vertx.core.net.PemKeyCertOptions;
 import io.vertx.core.net.ServerSSLOptions;
 import org.fleetproxy.proxy.config.ConfigException;
+import org.fleetproxy.proxy.config.Fingerprint;
 import org.fleetproxy.proxy.config.ProxyConfig;
 
 import javax.net.ssl.KeyManager;
@@ -15,11 +16,9 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
 import java.security.PrivateKey;
 import java.security.Signature;
 import java.security.cert.X509Certificate;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Set;
 
@@ -61,7 +60,7 @@ public record ServerCertificate(ProxyConfig.Tls files, PemKeyCertOptions options
       throw new ConfigException("server.tls.key: " + files.key() + ": is not the key of the certificate in "
           + files.cert() + " (" + chain[0].getSubjectX500Principal() + ")");
     }
-    return new ServerCertificate(files, options, chain[0], digest(cert, key));
+    return new ServerCertificate(files, options, chain[0], Fingerprint.of(cert, key));
   }
 
   /** The server's SSL options with this certificate, as a rotation hands them to the listener. */
@@ -69,14 +68,14 @@ public record ServerCertificate(ProxyConfig.Tls files, PemKeyCertOptions options
     return new ServerSSLOptions()
         .setKeyCertOptions(options)
         .setUseAlpn(true)
-        .setApplicationLayerProtocols(List.of("h2", "http/1.1"))
+        .setApplicationLayerProtocols(ALPN.stream().map(HttpVersion::alpnName).toList())
         .setEnabledSecureTransportProtocols(PROTOCOLS);
   }
 
   /** A digest of the two files as they are now, or null when one cannot be read. */
   public static String currentFingerprint(ProxyConfig.Tls files) {
     try {
-      return digest(Files.readAllBytes(Path.of(files.cert())), Files.readAllBytes(Path.of(files.key())));
+      return Fingerprint.of(Files.readAllBytes(Path.of(files.cert())), Files.readAllBytes(Path.of(files.key())));
     } catch (IOException e) {
       return null;
     }
@@ -133,17 +132,6 @@ public record ServerCertificate(ProxyConfig.Tls files, PemKeyCertOptions options
       return verifier.verify(signature);
     } catch (Exception e) {
       return false;
-    }
-  }
-
-  private static String digest(byte[] cert, byte[] key) {
-    try {
-      MessageDigest d = MessageDigest.getInstance("SHA-256");
-      d.update(cert);
-      d.update(key);
-      return HexFormat.of().formatHex(d.digest());
-    } catch (Exception e) {
-      throw new IllegalStateException(e);
     }
   }
 }
