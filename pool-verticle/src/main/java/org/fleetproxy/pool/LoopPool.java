@@ -25,6 +25,8 @@ public final class LoopPool {
   private final long sweepTimer;
   private LongConsumer connectionsChanged = d -> { };
   private boolean closed;
+  /** Set when the partition leaves: its counters from then on. */
+  private volatile List<OriginStats> finalStats;
 
   LoopPool(UpstreamPool owner, Context context, long sweepIntervalMillis) {
     this.owner = owner;
@@ -89,14 +91,21 @@ public final class LoopPool {
     return Future.future(p -> context.runOnContext(v -> p.complete(action.get())));
   }
 
+  /** This partition's counters; once it has left the pool, the last ones, with no connection open. */
   Future<List<OriginStats>> stats() {
-    return onLoop(() -> {
-      List<OriginStats> out = new ArrayList<>(queues.size());
-      for (OriginQueue q : queues.values()) {
-        out.add(q.stats());
-      }
-      return out;
-    });
+    List<OriginStats> last = finalStats;
+    return last != null ? Future.succeededFuture(last) : onLoop(this::currentStats);
+  }
+
+  private List<OriginStats> currentStats() {
+    if (finalStats != null) {
+      return finalStats;
+    }
+    List<OriginStats> out = new ArrayList<>(queues.size());
+    for (OriginQueue q : queues.values()) {
+      out.add(q.stats());
+    }
+    return out;
   }
 
   Future<Integer> retire(Collection<OriginKey> origins) {
@@ -131,13 +140,24 @@ public final class LoopPool {
     });
   }
 
-  /** Leaves the pool: the sweep stops and idle connections are closed. */
+  /**
+   * Leaves the pool: the sweep stops and idle connections are closed. The partition's counters as
+   * they are then stay part of the pool's totals, which must never go backwards.
+   */
   public Future<Void> close() {
-    owner.remove(this);
     return onLoop(() -> {
+      if (closed) {
+        return null;
+      }
       closed = true;
       context.owner().cancelTimer(sweepTimer);
       queues.values().forEach(OriginQueue::drain);
+      List<OriginStats> last = new ArrayList<>(queues.size());
+      for (OriginQueue q : queues.values()) {
+        last.add(q.stats().withoutConnections());
+      }
+      finalStats = List.copyOf(last);
+      owner.departed(this);
       return null;
     });
   }

@@ -26,6 +26,11 @@ public record OriginStats(String key, String target, long idle, long inUse, long
         reused + o.reused, failedConnects + o.failedConnects, sum);
   }
 
+  /** The same counters with no connection open: what stays of a partition that left the pool. */
+  OriginStats withoutConnections() {
+    return new OriginStats(key, target, 0, 0, 0, opened, reused, failedConnects, closed);
+  }
+
   /** The JSON shape answered on {@code proxy.pool.stats}. */
   public JsonObject toJson() {
     return new JsonObject()

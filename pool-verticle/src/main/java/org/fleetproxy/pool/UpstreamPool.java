@@ -32,6 +32,8 @@ public final class UpstreamPool {
    */
   private final HttpClientAgent http2;
   private final List<LoopPool> partitions = new CopyOnWriteArrayList<>();
+  /** Partitions that left; their counters stay in the totals. */
+  private final List<LoopPool> gone = new ArrayList<>();
   private volatile PoolSettings settings;
 
   public UpstreamPool(Vertx vertx, PoolSettings settings) {
@@ -80,8 +82,10 @@ public final class UpstreamPool {
     this.settings = next;
   }
 
-  void remove(LoopPool partition) {
+  /** A partition left: it answers stats with its last counters from now on, and nothing else. */
+  synchronized void departed(LoopPool partition) {
     partitions.remove(partition);
+    gone.add(partition);
   }
 
   HttpClientAgent client(OriginKey key) {
@@ -91,8 +95,14 @@ public final class UpstreamPool {
   /** Every origin's counters, summed over the partitions, sorted by key. */
   public Future<List<OriginStats>> stats() {
     List<Future<List<OriginStats>>> parts = new ArrayList<>();
-    for (LoopPool p : partitions) {
-      parts.add(p.stats());
+    // one consistent view: a partition that leaves meanwhile answers with its last counters either way
+    synchronized (this) {
+      for (LoopPool p : partitions) {
+        parts.add(p.stats());
+      }
+      for (LoopPool p : gone) {
+        parts.add(p.stats());
+      }
     }
     return Future.all(parts).map(all -> {
       Map<String, OriginStats> byKey = new TreeMap<>();

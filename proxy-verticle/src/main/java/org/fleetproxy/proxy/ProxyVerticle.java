@@ -158,8 +158,8 @@ public final class ProxyVerticle extends VerticleBase implements RelayContext, R
           vertx.cancelTimer(flushTimer);
           timeouts.stop();
           netClient.close();
-          flush();
-          return partition.close();
+          // the last flush follows the pool's close: the connections it closes are counted too
+          return partition.close().andThen(ar -> flush());
         });
   }
 

@@ -181,6 +181,19 @@ class ReloadTest extends ProxyTestBase {
     assertEquals(newPort, control(NodeControl.STATUS_ADDRESS).getJsonArray("listeners").getJsonObject(0)
         .getInteger("port"));
     c.close();
+
+    // the old listener's pool partition is gone: its counters stay, its connections are not counted
+    String key = "http://127.0.0.1:" + slow.port();
+    assertTrue(eventually(() -> {
+      try {
+        JsonObject o = poolOrigin(key);
+        return o.getLong("opened") == slow.connections.get()
+            && o.getLong("idle") + o.getLong("in-use") == slow.open.get();
+      } catch (Exception e) {
+        return false;
+      }
+    }), "pool counters keep what the old partition opened: " + poolOrigin(key).encode());
+    metricsContaining(adminPort, "proxy_active_connections{side=\"upstream\"} " + slow.open.get() + ".0");
   }
 
   private static boolean refused(int port) {
