@@ -21,13 +21,11 @@ public final class KeepAlivePolicy {
   private KeepAlivePolicy() {
   }
 
-  /** Whether the client connection stays open after answering this request. */
-  public static boolean clientPersistent(HttpVersion version, MultiMap requestHeaders, boolean forward) {
-    return clientPersistent(version, requestHeaders.getAll("Connection"), requestHeaders.getAll("Proxy-Connection"),
-        forward);
-  }
-
-  /** The same rule on raw header lines, for callers below the server that hold no {@code MultiMap}. */
+  /**
+   * Whether the client connection stays open after answering a request with these
+   * {@code Connection} and {@code Proxy-Connection} lines; the latter counts only for forward
+   * requests without a {@code Connection}.
+   */
   public static boolean clientPersistent(HttpVersion version, List<String> connection, List<String> proxyConnection,
                                          boolean forward) {
     return persistent(version, connection.isEmpty() && forward ? proxyConnection : connection);

@@ -40,6 +40,10 @@ public final class MessageFraming {
       if (!contentLengths.isEmpty()) {
         return Fault.TE_AND_CL;
       }
+      if (transferEncodings.size() == 1 && transferEncodings.get(0).trim().equalsIgnoreCase("chunked")) {
+        // the usual case, judged without taking the list apart
+        return Fault.OK;
+      }
       List<String> codings = new ArrayList<>();
       for (String v : transferEncodings) {
         for (String c : v.split(",")) {

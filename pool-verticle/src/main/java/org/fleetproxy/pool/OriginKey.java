@@ -33,7 +33,8 @@ public final class OriginKey {
   private final Parent parent;
   private final OriginTransport transport;
   private final int hash;
-  private final String label;
+  /** Built on first use: forward-proxy keys are made per request, and only stats read the label. */
+  private String label;
   private final String authority;
   private final String hostHeader;
 
@@ -55,11 +56,17 @@ public final class OriginKey {
     this.parent = parent;
     this.transport = transport.over(tls());
     this.hash = Objects.hash(scheme, host, port, this.serverName, this.partition, parent, this.transport);
-    String bracketed = host.indexOf(':') >= 0 ? "[" + host + "]" : host;
-    this.authority = bracketed + ":" + port;
-    this.hostHeader = port == (tls() ? 443 : 80) ? bracketed : authority;
-    this.label = scheme + "://" + authority + (this.partition.isEmpty() ? "" : "#" + this.partition)
-        + (parent == null ? "" : " via " + parent) + settingsLabel();
+    this.authority = authority(host, port);
+    this.hostHeader = port == (tls() ? 443 : 80) ? bracketed(host) : authority;
+  }
+
+  /** {@code host:port}, an IPv6 literal in brackets. */
+  public static String authority(String host, int port) {
+    return bracketed(host) + ":" + port;
+  }
+
+  private static String bracketed(String host) {
+    return host.indexOf(':') >= 0 ? "[" + host + "]" : host;
   }
 
   /**
@@ -169,6 +176,12 @@ public final class OriginKey {
   /** The stable text form used in stats, metrics labels and the drain message. */
   @Override
   public String toString() {
-    return label;
+    String l = label;
+    if (l == null) {
+      l = scheme + "://" + authority + (partition.isEmpty() ? "" : "#" + partition)
+          + (parent == null ? "" : " via " + parent) + settingsLabel();
+      label = l;
+    }
+    return l;
   }
 }

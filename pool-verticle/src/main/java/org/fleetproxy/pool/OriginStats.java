@@ -1,8 +1,10 @@
 package org.fleetproxy.pool;
 
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
 import java.util.EnumMap;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 
@@ -29,6 +31,13 @@ public record OriginStats(String key, String target, long idle, long inUse, long
   /** The same counters with no connection open: what stays of a partition that left the pool. */
   OriginStats withoutConnections() {
     return new OriginStats(key, target, 0, 0, 0, opened, reused, failedConnects, closed);
+  }
+
+  /** A list of them in the JSON shape of {@code proxy.pool.stats}' "origins". */
+  public static JsonArray toJson(List<OriginStats> stats) {
+    JsonArray out = new JsonArray();
+    stats.forEach(s -> out.add(s.toJson()));
+    return out;
   }
 
   /** The JSON shape answered on {@code proxy.pool.stats}. */

@@ -37,6 +37,6 @@ public record OriginTransport(UpstreamProtocol protocol, UpstreamTrust trust, St
     if (connectHost == null) {
       return null;
     }
-    return (connectHost.indexOf(':') >= 0 ? "[" + connectHost + "]" : connectHost) + ":" + connectPort;
+    return OriginKey.authority(connectHost, connectPort);
   }
 }

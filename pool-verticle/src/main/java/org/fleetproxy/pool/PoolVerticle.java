@@ -62,9 +62,7 @@ public final class PoolVerticle extends VerticleBase {
         msg.fail(500, ar.cause().toString());
         return;
       }
-      JsonArray origins = new JsonArray();
-      ar.result().forEach(s -> origins.add(s.toJson()));
-      msg.reply(new JsonObject().put("origins", origins));
+      msg.reply(new JsonObject().put("origins", OriginStats.toJson(ar.result())));
     });
   }
 

@@ -29,12 +29,9 @@ final class SharedConnections {
 
   /** A stream on a shared connection with room, or null; idle connections past their deadline close on the way. */
   PooledConnection lease(long now) {
-    for (int i = 0; i < open.size(); i++) {
-      MultiplexedConnection mc = open.get(i);
-      if (mc.closing == null && mc.streams == 0 && mc.expiresAt <= now) {
-        close(mc, CloseReason.EXPIRED);
-        i--;
-      } else if (mc.hasRoom()) {
+    expire(now);
+    for (MultiplexedConnection mc : open) {
+      if (mc.hasRoom()) {
         return stream(mc, true);
       }
     }

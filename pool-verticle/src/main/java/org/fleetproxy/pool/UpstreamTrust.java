@@ -1,17 +1,15 @@
 package org.fleetproxy.pool;
 
+import io.netty.handler.ssl.util.InsecureTrustManagerFactory;
 import io.netty.handler.ssl.util.SimpleTrustManagerFactory;
 import io.vertx.core.net.TrustOptions;
 
 import javax.net.ssl.ManagerFactoryParameters;
-import javax.net.ssl.SSLEngine;
 import javax.net.ssl.TrustManager;
 import javax.net.ssl.TrustManagerFactory;
-import javax.net.ssl.X509ExtendedTrustManager;
 import javax.net.ssl.X509TrustManager;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
-import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -114,7 +112,7 @@ public final class UpstreamTrust {
   /** Accepts any certificate for any name: {@code upstream.insecure}. */
   public static synchronized UpstreamTrust insecure() throws GeneralSecurityException {
     if (insecure == null) {
-      insecure = new UpstreamTrust("insecure", "", false, AcceptAnyCertificate::factory);
+      insecure = new UpstreamTrust("insecure", "", false, UpstreamTrust::acceptAny);
     }
     return insecure;
   }
@@ -184,56 +182,25 @@ public final class UpstreamTrust {
   }
 
   /**
-   * Trusts every chain. An extended trust manager, so the TLS engine does not add its own checks
-   * (host name, algorithm constraints) around it.
+   * Trusts every chain. Netty's insecure managers come wrapped as extended trust managers, so the
+   * TLS engine adds no checks of its own (host name) around them; a factory of our own per call
+   * keeps the identity the TLS context cache needs (see the constructor).
    */
-  private static final class AcceptAnyCertificate extends X509ExtendedTrustManager {
+  private static TrustManagerFactory acceptAny() {
+    TrustManager[] managers = InsecureTrustManagerFactory.INSTANCE.getTrustManagers();
+    return new SimpleTrustManagerFactory() {
+      @Override
+      protected void engineInit(KeyStore keyStore) {
+      }
 
-    static TrustManagerFactory factory() {
-      TrustManager[] managers = {new AcceptAnyCertificate()};
-      return new SimpleTrustManagerFactory() {
-        @Override
-        protected void engineInit(KeyStore keyStore) {
-        }
+      @Override
+      protected void engineInit(ManagerFactoryParameters parameters) {
+      }
 
-        @Override
-        protected void engineInit(ManagerFactoryParameters parameters) {
-        }
-
-        @Override
-        protected TrustManager[] engineGetTrustManagers() {
-          return managers;
-        }
-      };
-    }
-
-    @Override
-    public void checkClientTrusted(X509Certificate[] chain, String authType, Socket socket) {
-    }
-
-    @Override
-    public void checkServerTrusted(X509Certificate[] chain, String authType, Socket socket) {
-    }
-
-    @Override
-    public void checkClientTrusted(X509Certificate[] chain, String authType, SSLEngine engine) {
-    }
-
-    @Override
-    public void checkServerTrusted(X509Certificate[] chain, String authType, SSLEngine engine) {
-    }
-
-    @Override
-    public void checkClientTrusted(X509Certificate[] chain, String authType) {
-    }
-
-    @Override
-    public void checkServerTrusted(X509Certificate[] chain, String authType) {
-    }
-
-    @Override
-    public X509Certificate[] getAcceptedIssuers() {
-      return new X509Certificate[0];
-    }
+      @Override
+      protected TrustManager[] engineGetTrustManagers() {
+        return managers.clone();
+      }
+    };
   }
 }

@@ -15,6 +15,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class KeepAlivePolicyTest {
 
+  private static boolean clientPersistent(HttpVersion version, MultiMap headers, boolean forward) {
+    return KeepAlivePolicy.clientPersistent(version, headers.getAll("Connection"), headers.getAll("Proxy-Connection"),
+        forward);
+  }
+
   private static MultiMap headers(String... nameValue) {
     MultiMap m = MultiMap.caseInsensitiveMultiMap();
     for (int i = 0; i < nameValue.length; i += 2) {
@@ -73,33 +78,33 @@ class KeepAlivePolicyTest {
   @Test
   void proxyConnectionCountsOnlyInForwardMode() {
     MultiMap close = headers("Proxy-Connection", "close");
-    assertFalse(KeepAlivePolicy.clientPersistent(HTTP_1_1, close, true));
-    assertTrue(KeepAlivePolicy.clientPersistent(HTTP_1_1, close, false));
+    assertFalse(clientPersistent(HTTP_1_1, close, true));
+    assertTrue(clientPersistent(HTTP_1_1, close, false));
 
     MultiMap keep = headers("Proxy-Connection", "keep-alive");
-    assertTrue(KeepAlivePolicy.clientPersistent(HTTP_1_0, keep, true));
-    assertFalse(KeepAlivePolicy.clientPersistent(HTTP_1_0, keep, false));
+    assertTrue(clientPersistent(HTTP_1_0, keep, true));
+    assertFalse(clientPersistent(HTTP_1_0, keep, false));
   }
 
   @Test
   void connectionWinsOverProxyConnectionWhenBothPresent() {
-    assertTrue(KeepAlivePolicy.clientPersistent(HTTP_1_1,
+    assertTrue(clientPersistent(HTTP_1_1,
         headers("Connection", "keep-alive", "Proxy-Connection", "close"), true));
-    assertFalse(KeepAlivePolicy.clientPersistent(HTTP_1_1,
+    assertFalse(clientPersistent(HTTP_1_1,
         headers("Connection", "close", "Proxy-Connection", "keep-alive"), true));
-    assertFalse(KeepAlivePolicy.clientPersistent(HTTP_1_0,
+    assertFalse(clientPersistent(HTTP_1_0,
         headers("Connection", "Upgrade", "Proxy-Connection", "keep-alive"), true));
-    assertTrue(KeepAlivePolicy.clientPersistent(HTTP_1_0,
+    assertTrue(clientPersistent(HTTP_1_0,
         headers("Connection", "keep-alive", "Proxy-Connection", "close"), true));
   }
 
   @Test
   void clientSideUsesConnectionHeaderInBothModes() {
     for (boolean forward : new boolean[] {true, false}) {
-      assertFalse(KeepAlivePolicy.clientPersistent(HTTP_1_1, headers("Connection", "keep-alive, close"), forward));
-      assertTrue(KeepAlivePolicy.clientPersistent(HTTP_1_0, headers("Connection", "keep-alive"), forward));
-      assertFalse(KeepAlivePolicy.clientPersistent(HTTP_1_0, headers(), forward));
-      assertTrue(KeepAlivePolicy.clientPersistent(HTTP_1_1, headers(), forward));
+      assertFalse(clientPersistent(HTTP_1_1, headers("Connection", "keep-alive, close"), forward));
+      assertTrue(clientPersistent(HTTP_1_0, headers("Connection", "keep-alive"), forward));
+      assertFalse(clientPersistent(HTTP_1_0, headers(), forward));
+      assertTrue(clientPersistent(HTTP_1_1, headers(), forward));
     }
   }
 

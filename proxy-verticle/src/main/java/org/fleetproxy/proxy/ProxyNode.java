@@ -11,6 +11,7 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
 import org.fleetproxy.metrics.AdminOptions;
 import org.fleetproxy.metrics.MetricsVerticle;
+import org.fleetproxy.pool.OriginStats;
 import org.fleetproxy.pool.PoolVerticle;
 import org.fleetproxy.pool.UpstreamPool;
 import org.fleetproxy.proxy.cluster.Fleet;
@@ -135,9 +136,7 @@ public final class ProxyNode {
         .onSuccess(id -> {
           ready.set(true);
           vertx.setPeriodic(POOL_METRICS_INTERVAL_MILLIS, t -> pool.stats().onSuccess(stats -> {
-            JsonArray origins = new JsonArray();
-            stats.forEach(o -> origins.add(o.toJson()));
-            vertx.eventBus().send(MetricsVerticle.POOL_ADDRESS, new JsonObject().put("origins", origins),
+            vertx.eventBus().send(MetricsVerticle.POOL_ADDRESS, new JsonObject().put("origins", OriginStats.toJson(stats)),
                 new DeliveryOptions().setLocalOnly(true));
           }));
         });

@@ -1,5 +1,7 @@
 package org.fleetproxy.proxy.target;
 
+import org.fleetproxy.pool.OriginKey;
+
 import java.util.Locale;
 
 /** An authority-form target ({@code host:port}, IPv6 as {@code [addr]:port}), as CONNECT names it. */
@@ -35,6 +37,6 @@ public record HostPort(String host, int port) {
   }
 
   public String authority() {
-    return (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + port;
+    return OriginKey.authority(host, port);
   }
 }
