@@ -50,18 +50,15 @@ final class IngressListeners {
 
   /** Deploys a set listening as {@code server}; it serves at once, and becomes current with {@link #promote}. */
   Future<String> deploy(ProxyConfig.Server server) {
-    SocketAddress h2c;
-    try {
-      h2c = h2cSocket(server);
-    } catch (IOException e) {
-      return Future.failedFuture(e);
-    }
     List<ProxyVerticle> set = new CopyOnWriteArrayList<>();
-    return vertx.deployVerticle(() -> {
-      ProxyVerticle v = factory.apply(server, h2c);
-      set.add(v);
-      return v;
-    }, new DeploymentOptions().setInstances(instances.getAsInt())).onSuccess(id -> deployed.put(id, set));
+    // the socket directory is file-system work, and a reload deploys from an event loop
+    return vertx.executeBlocking(() -> h2cSocket(server))
+        .compose(h2c -> vertx.deployVerticle(() -> {
+          ProxyVerticle v = factory.apply(server, h2c);
+          set.add(v);
+          return v;
+        }, new DeploymentOptions().setInstances(instances.getAsInt())))
+        .onSuccess(id -> deployed.put(id, set));
   }
 
   /** Makes {@code id} the current set and stops the one before it, gracefully. */
@@ -85,7 +82,10 @@ final class IngressListeners {
     String id = current;
     current = null;
     return (id == null ? Future.<Void>succeededFuture() : vertx.undeploy(id).otherwiseEmpty())
-        .andThen(ar -> deleteSockets());
+        .compose(v -> vertx.<Void>executeBlocking(() -> {
+          deleteSockets();
+          return null;
+        }));
   }
 
   /**

@@ -5,6 +5,8 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.streams.ReadStream;
 import io.vertx.core.streams.WriteStream;
 
+import java.util.function.LongConsumer;
+
 /**
  * Moves a body from one stream to the other with back-pressure: the source is paused while the
  * destination's write queue is full, so memory stays bounded whatever the body size. Ending or
@@ -16,18 +18,19 @@ final class BodyPump {
   }
 
   /**
-   * @param progress called on every chunk and every drain, for deadline bookkeeping
+   * @param progress told the size of every chunk moved, and 0 on every drain: byte counts and
+   *                 deadline bookkeeping
    */
-  static void start(ReadStream<Buffer> from, WriteStream<Buffer> to, Runnable progress, Handler<Void> onEnd,
+  static void start(ReadStream<Buffer> from, WriteStream<Buffer> to, LongConsumer progress, Handler<Void> onEnd,
                     Handler<Throwable> onError) {
     from.exceptionHandler(onError);
     from.endHandler(onEnd);
     to.drainHandler(v -> {
-      progress.run();
+      progress.accept(0);
       from.resume();
     });
     from.handler(buf -> {
-      progress.run();
+      progress.accept(buf.length());
       to.write(buf);
       if (to.writeQueueFull()) {
         from.pause();

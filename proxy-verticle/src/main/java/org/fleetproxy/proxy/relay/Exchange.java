@@ -140,7 +140,7 @@ final class Exchange implements TimeoutSweep.Watched {
       up.write(firstChunk);
       firstChunk = null;
     }
-    BodyPump.start(request, up, this::active, v -> {
+    BodyPump.start(request, up, n -> active(), v -> {
       up.end();
       if (phase == Phase.SENDING) {
         phase = Phase.AWAITING_HEAD;
@@ -178,7 +178,7 @@ final class Exchange implements TimeoutSweep.Watched {
     boolean closeClient = closeAfter;
     boolean reusable = requestComplete && KeepAlivePolicy.upstreamReusable(up.version(), up.headers());
     long window = KeepAlivePolicy.reuseWindowMillis(up.headers());
-    BodyPump.start(up, response, this::active, v -> {
+    BodyPump.start(up, response, n -> active(), v -> {
       Trailers.copy(up.trailers(), response);
       // over HTTP/2, ending the response closes the stream, and its close handler runs at once:
       // that close is this exchange completing, not the client leaving

@@ -31,17 +31,11 @@ final class SocketBridge {
   }
 
   private static void pump(NetSocket from, NetSocket to, LongConsumer count, Runnable closeBoth) {
-    from.endHandler(v -> closeBoth.run());
     from.closeHandler(v -> closeBoth.run());
-    from.exceptionHandler(t -> closeBoth.run());
-    to.drainHandler(v -> from.resume());
-    from.handler(buf -> {
-      count.accept(buf.length());
-      to.write(buf);
-      if (to.writeQueueFull()) {
-        from.pause();
+    BodyPump.start(from, to, n -> {
+      if (n > 0) {
+        count.accept(n);
       }
-    });
-    from.resume();
+    }, v -> closeBoth.run(), t -> closeBoth.run());
   }
 }

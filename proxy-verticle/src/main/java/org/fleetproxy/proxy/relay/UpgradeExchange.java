@@ -113,7 +113,7 @@ final class UpgradeExchange implements TimeoutSweep.Watched {
     if (!up.headers().contains("Content-Length")) {
       response.setChunked(true);
     }
-    BodyPump.start(up, response, () -> { }, v -> {
+    BodyPump.start(up, response, n -> { }, v -> {
       response.end().onComplete(x -> request.connection().close());
       lease.discard();
       finish(up.statusCode());
