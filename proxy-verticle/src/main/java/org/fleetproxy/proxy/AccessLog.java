@@ -40,7 +40,7 @@ public final class AccessLog implements AutoCloseable {
 
   private final Format format;
   private final Writer out;
-  private final BlockingQueue<String> queue = new ArrayBlockingQueue<>(QUEUE);
+  private final BlockingQueue<Entry> queue = new ArrayBlockingQueue<>(QUEUE);
   private final AtomicLong dropped = new AtomicLong();
   private final Thread writer;
   private volatile boolean closed;
@@ -60,9 +60,9 @@ public final class AccessLog implements AutoCloseable {
     writer.start();
   }
 
-  /** Never blocks: a line that does not fit in the queue is dropped and counted. */
+  /** Never blocks, and formats nothing: the writer thread does. A line that does not fit is dropped and counted. */
   public void log(Entry e) {
-    if (!queue.offer(format == Format.JSON ? json(e) : combined(e))) {
+    if (!queue.offer(e)) {
       dropped.incrementAndGet();
     }
   }
@@ -88,9 +88,9 @@ public final class AccessLog implements AutoCloseable {
     long reported = 0;
     try {
       while (!closed || !queue.isEmpty()) {
-        String line = queue.poll(200, TimeUnit.MILLISECONDS);
-        if (line != null) {
-          out.write(line);
+        Entry e = queue.poll(200, TimeUnit.MILLISECONDS);
+        if (e != null) {
+          out.write(format == Format.JSON ? json(e) : combined(e));
           out.write('\n');
         }
         if (queue.isEmpty()) {
