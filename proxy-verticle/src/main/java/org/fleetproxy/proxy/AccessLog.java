@@ -20,7 +20,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * One line per request, written by a thread of its own: the event loops only offer a line to a
+ * One line per request, written by a thread of its own: the event loops only offer an entry to a
  * bounded queue and never wait, so a slow disk or a flood costs lines (counted and reported), not
  * latency.
  */

@@ -30,7 +30,7 @@ import org.fleetproxy.proxy.relay.H2cBridge;
 import org.fleetproxy.proxy.relay.ProxyHandler;
 import org.fleetproxy.proxy.relay.RelayContext;
 import org.fleetproxy.proxy.relay.Target;
-import org.fleetproxy.proxy.relay.TimeoutSweep;
+import org.fleetproxy.proxy.timing.TimeoutSweep;
 import org.fleetproxy.proxy.tls.ServerCertificate;
 
 import java.util.concurrent.TimeUnit;
@@ -179,7 +179,8 @@ public final class ProxyVerticle extends VerticleBase implements RelayContext, R
     ClientPipeline.install(connection, limits, idleTimeoutMillis, this,
         (direction, target, user, client, bytes) -> counters.traffic(direction, target, user,
             config.get().config().metrics().clientLabel() ? client : null, bytes),
-        h2cSocket == null ? null : (channel, held) -> H2cBridge.priorKnowledge(this, h2cSocket, channel, held));
+        h2cSocket == null ? null : (channel, held) -> H2cBridge.priorKnowledge(this, h2cSocket, channel, held),
+        timeouts);
   }
 
   /** Requests the decoder or the framing checks refused: answered, counted, logged, connection closed. */

@@ -5,6 +5,7 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelPipeline;
 import io.vertx.core.http.HttpConnection;
 import io.vertx.core.net.impl.VertxConnection;
+import org.fleetproxy.proxy.timing.TimeoutSweep;
 
 import java.util.ArrayDeque;
 import java.util.Queue;
@@ -27,13 +28,14 @@ public final class ClientPipeline {
 
   /**
    * Installs the handlers on a new HTTP/1.x client connection; other protocols are left alone.
-   * With {@code h2cHandOff}, a connection that opens with the HTTP/2 preface is handed to it.
+   * With {@code h2cHandOff}, a connection that opens with the HTTP/2 preface is handed to it. The
+   * connection's idle and head deadlines are looked at by the event loop's {@code sweep}.
    * Framing checks sit before the HTTP decoder, the rest between the decoder and the server. The
    * server's own idle timer, which guards the connection until its first request arrives, is
    * replaced by {@link ClientTimeouts}.
    */
   public static void install(HttpConnection connection, Limits limits, long idleTimeoutMillis, RejectionSink sink,
-                             WireBytes.Sink traffic, BiConsumer<Channel, ByteBuf> h2cHandOff) {
+                             WireBytes.Sink traffic, BiConsumer<Channel, ByteBuf> h2cHandOff, TimeoutSweep sweep) {
     if (connection instanceof VertxConnection vc) {
       ChannelPipeline pipeline = vc.channelHandlerContext().pipeline();
       if (pipeline.get("httpDecoder") != null && pipeline.get("handler") != null) {
@@ -51,7 +53,7 @@ public final class ClientPipeline {
           pipeline.remove("idle");
         }
         pipeline.addBefore("handler", TIMEOUTS,
-            new ClientTimeouts(idleTimeoutMillis, limits.headerTimeoutMillis(), framing, sink));
+            new ClientTimeouts(idleTimeoutMillis, limits.headerTimeoutMillis(), framing, sink, sweep));
       }
     }
   }

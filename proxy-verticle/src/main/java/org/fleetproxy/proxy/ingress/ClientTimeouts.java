@@ -14,7 +14,8 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpStatusClass;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
-import io.netty.util.concurrent.ScheduledFuture;
+
+import org.fleetproxy.proxy.timing.TimeoutSweep;
 
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.TimeUnit;
@@ -25,34 +26,45 @@ import java.util.concurrent.TimeUnit;
  * a request head that takes longer than the header timeout to arrive (a slowloris) is answered
  * 408 and the connection closed.
  */
-final class ClientTimeouts extends ChannelDuplexHandler {
+final class ClientTimeouts extends ChannelDuplexHandler implements TimeoutSweep.Watched {
 
   private final long idleNanos;
   private final long headNanos;
   private final RequestFraming framing;
   private final RejectionSink sink;
+  private final TimeoutSweep sweep;
+  private ChannelHandlerContext ctx;
   private int inFlight;
   private long lastActivity = System.nanoTime();
-  private ScheduledFuture<?> check;
+  private boolean headLate;
 
-  ClientTimeouts(long idleMillis, long headerTimeoutMillis, RequestFraming framing, RejectionSink sink) {
+  /** @param sweep the event loop's deadline sweep, which looks at this connection on every tick */
+  ClientTimeouts(long idleMillis, long headerTimeoutMillis, RequestFraming framing, RejectionSink sink,
+                 TimeoutSweep sweep) {
     this.idleNanos = TimeUnit.MILLISECONDS.toNanos(idleMillis);
     this.headNanos = TimeUnit.MILLISECONDS.toNanos(headerTimeoutMillis);
     this.framing = framing;
     this.sink = sink;
+    this.sweep = sweep;
   }
 
   @Override
   public void handlerAdded(ChannelHandlerContext ctx) {
-    long shortest = Math.min(idleNanos, headNanos);
-    long period = Math.max(50, Math.min(TimeUnit.NANOSECONDS.toMillis(shortest) / 4, 1_000));
-    check = ctx.executor().scheduleAtFixedRate(() -> tick(ctx), period, period, TimeUnit.MILLISECONDS);
+    this.ctx = ctx;
+    sweep.watch(this);
   }
 
-  private void tick(ChannelHandlerContext ctx) {
+  @Override
+  public boolean expired(long nowMillis) {
     long now = System.nanoTime();
     long headStart = framing.headStartNanos();
-    if (headStart >= 0 && now - headStart > headNanos && inFlight == 0) {
+    headLate = headStart >= 0 && now - headStart > headNanos && inFlight == 0;
+    return headLate || headStart < 0 && inFlight == 0 && now - lastActivity > idleNanos;
+  }
+
+  @Override
+  public void timedOut() {
+    if (headLate) {
       sink.rejected(new Rejection(408, "header-timeout", "request head not complete after "
           + TimeUnit.NANOSECONDS.toMillis(headNanos) + " ms"), String.valueOf(ctx.channel().remoteAddress()));
       framing.discard();
@@ -61,20 +73,19 @@ final class ClientTimeouts extends ChannelDuplexHandler {
       timeout.headers().set(HttpHeaderNames.CONTENT_LENGTH, timeout.content().readableBytes())
           .set(HttpHeaderNames.CONNECTION, "close");
       ctx.writeAndFlush(timeout).addListener(ChannelFutureListener.CLOSE);
-      check.cancel(false);
-    } else if (headStart < 0 && inFlight == 0 && now - lastActivity > idleNanos) {
+    } else {
       ctx.close();
     }
   }
 
   @Override
   public void handlerRemoved(ChannelHandlerContext ctx) {
-    check.cancel(false);
+    sweep.forget(this);
   }
 
   @Override
   public void channelInactive(ChannelHandlerContext ctx) throws Exception {
-    check.cancel(false);
+    sweep.forget(this);
     super.channelInactive(ctx);
   }
 

@@ -1,4 +1,4 @@
-package org.fleetproxy.proxy.relay;
+package org.fleetproxy.proxy.timing;
 
 import io.vertx.core.Vertx;
 
@@ -8,14 +8,14 @@ import java.util.List;
 import java.util.Set;
 
 /**
- * Watches the upstream deadlines of one event loop's exchanges with a single periodic tick,
- * instead of a timer per request: exchanges stamp their progress with the coarse clock kept
- * here, and each tick times out those whose deadline has passed.
+ * Watches the deadlines of one event loop's exchanges or connections with a single periodic tick,
+ * instead of a timer each: the watched stamp their progress with the coarse clock kept here, and
+ * each tick times out those whose deadline has passed. Used only from its event loop.
  */
 public final class TimeoutSweep {
 
-  /** Something with an upstream deadline. */
-  interface Watched {
+  /** Something with a deadline. */
+  public interface Watched {
     /** Whether the deadline passed, at {@code now} on the sweep's clock. */
     boolean expired(long now);
 
@@ -24,7 +24,7 @@ public final class TimeoutSweep {
   }
 
   /** Granularity of every upstream timeout. */
-  static final long TICK_MILLIS = 100;
+  public static final long TICK_MILLIS = 100;
 
   private final Vertx vertx;
   private final Set<Watched> active = new HashSet<>();
@@ -32,20 +32,25 @@ public final class TimeoutSweep {
   private long now = System.currentTimeMillis();
 
   public TimeoutSweep(Vertx vertx) {
+    this(vertx, TICK_MILLIS);
+  }
+
+  /** @param tickMillis how often deadlines are looked at: their granularity */
+  public TimeoutSweep(Vertx vertx, long tickMillis) {
     this.vertx = vertx;
-    this.timer = vertx.setPeriodic(TICK_MILLIS, id -> tick());
+    this.timer = vertx.setPeriodic(tickMillis, id -> tick());
   }
 
   /** The clock, in milliseconds, as of the last tick. */
-  long now() {
+  public long now() {
     return now;
   }
 
-  void watch(Watched e) {
+  public void watch(Watched e) {
     active.add(e);
   }
 
-  void forget(Watched e) {
+  public void forget(Watched e) {
     active.remove(e);
   }
 
