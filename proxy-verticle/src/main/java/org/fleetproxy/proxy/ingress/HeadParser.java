@@ -8,7 +8,6 @@ import org.fleetproxy.proxy.target.HostPort;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 
 /**
  * Reads one request head byte by byte and judges it: request line, field syntax, the framing
@@ -262,10 +261,8 @@ final class HeadParser {
   }
 
   private static boolean sameAuthority(AbsoluteTarget at, String host) {
-    int defaultPort = at.scheme().equals("https") ? 443 : 80;
-    HostPort hp = host.lastIndexOf(':') > host.lastIndexOf(']') ? HostPort.parse(host) : HostPort.parse(
-        host + ":" + defaultPort);
-    return hp != null && hp.port() == at.port() && hp.host().equals(at.host().toLowerCase(Locale.ROOT));
+    HostPort hp = HostPort.parse(host, at.scheme().equals("https") ? 443 : 80);
+    return hp != null && hp.port() == at.port() && hp.host().equals(at.host());
   }
 
   private void fail(int status, String reason, String detail) {

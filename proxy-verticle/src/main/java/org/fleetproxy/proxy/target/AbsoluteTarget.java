@@ -27,37 +27,8 @@ public record AbsoluteTarget(String scheme, String host, int port, String pathAn
     if (authority.isEmpty() || authority.indexOf('@') >= 0) {
       return null;
     }
-    String host;
-    String portText = null;
-    if (authority.startsWith("[")) {
-      int close = authority.indexOf(']');
-      if (close < 0) {
-        return null;
-      }
-      host = authority.substring(1, close);
-      if (close + 1 < authority.length()) {
-        if (authority.charAt(close + 1) != ':') {
-          return null;
-        }
-        portText = authority.substring(close + 2);
-      }
-    } else {
-      int colon = authority.lastIndexOf(':');
-      host = colon < 0 ? authority : authority.substring(0, colon);
-      portText = colon < 0 ? null : authority.substring(colon + 1);
-    }
-    int port = scheme.equals("https") ? 443 : 80;
-    if (portText != null && !portText.isEmpty()) {
-      try {
-        port = Integer.parseInt(portText);
-      } catch (NumberFormatException e) {
-        return null;
-      }
-      if (port < 1 || port > 65535) {
-        return null;
-      }
-    }
-    if (host.isEmpty()) {
+    HostPort hp = HostPort.parse(authority, scheme.equals("https") ? 443 : 80);
+    if (hp == null) {
       return null;
     }
     String rest = uri.substring(authEnd);
@@ -68,6 +39,6 @@ public record AbsoluteTarget(String scheme, String host, int port, String pathAn
     if (rest.isEmpty() || rest.charAt(0) == '?') {
       rest = "/" + rest;
     }
-    return new AbsoluteTarget(scheme, host.toLowerCase(Locale.ROOT), port, rest);
+    return new AbsoluteTarget(scheme, hp.host(), hp.port(), rest);
   }
 }
