@@ -27,6 +27,7 @@ import java.io.InputStream;
 import java.nio.file.Path;
 import java.util.HashSet;
 import java.util.Properties;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
@@ -103,11 +104,16 @@ public final class ProxyNode {
       vertx = Future.succeededFuture(Vertx.vertx(options));
     }
     HazelcastClusterManager members = manager;
-    return vertx.compose(v -> {
+    // created on the caller's thread, so it reports there too: a failed start closes the event
+    // loops the futures below would report through
+    Promise<ProxyNode> started = Promise.promise();
+    vertx.onFailure(started::fail).onSuccess(v -> {
       Fleet fleet = new Fleet(v, members, c.nodeId(), c.requestTimeoutMillis());
       ProxyNode node = new ProxyNode(v, new UpstreamPool(v, config.pool()), config, fleet, source, accessLog);
-      return node.deploy().map(node).recover(t -> v.close().transform(x -> Future.failedFuture(t)));
+      node.deploy().onSuccess(x -> started.complete(node))
+          .onFailure(t -> CompletableFuture.runAsync(() -> v.close().onComplete(x -> started.fail(t))));
     });
+    return started.future();
   }
 
   private Future<?> deploy() {
@@ -127,7 +133,8 @@ public final class ProxyNode {
         c.admin().token(), new HashSet<>(NodeControl.ADDRESSES), c.cluster().requestTimeoutMillis() + 1_000);
     return vertx.deployVerticle(new MetricsVerticle(admin, ready::get, fleet::ownAddress, fleet::gather))
         .compose(id -> vertx.deployVerticle(new PoolVerticle(pool, fleet::ownAddress, fleet::gather)))
-        .compose(id -> listeners.deploy(c.server()))
+        .compose(id -> listeners.deploy(c.server()).recover(t -> Future.failedFuture(new IllegalStateException(
+            "server.port: cannot listen on " + c.server().host() + ":" + c.server().port() + ": " + t.getMessage(), t))))
         .compose(id -> {
           listeners.promote(id);
           return vertx.deployVerticle(new NodeControl(fleet, this::status, new Reload(this)::run, source,

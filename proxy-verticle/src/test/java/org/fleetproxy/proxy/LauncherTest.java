@@ -1,7 +1,10 @@
 package org.fleetproxy.proxy;
 
+import org.fleetproxy.proxy.support.Ports;
 import org.junit.jupiter.api.Test;
 
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -22,13 +25,21 @@ class LauncherTest {
     List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
         "-cp", System.getProperty("java.class.path"), ProxyLauncher.class.getName()));
     cmd.addAll(List.of(args));
-    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-    String out = new String(p.getInputStream().readAllBytes());
-    if (!p.waitFor(30, TimeUnit.SECONDS)) {
-      p.destroyForcibly();
-      throw new AssertionError("launcher did not exit: " + out);
+    Path log = Files.createTempFile("launcher", ".log");
+    try {
+      Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+      boolean exited = p.waitFor(30, TimeUnit.SECONDS);
+      if (!exited) {
+        p.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+      }
+      String out = Files.readString(log);
+      if (!exited) {
+        throw new AssertionError("launcher did not exit: " + out);
+      }
+      return new Outcome(p.exitValue(), out);
+    } finally {
+      Files.deleteIfExists(log);
     }
-    return new Outcome(p.exitValue(), out);
   }
 
   @Test
@@ -45,6 +56,15 @@ class LauncherTest {
       assertTrue(o.output().contains("routes[0].upstream.colour: unknown key"), o.output());
     } finally {
       Files.deleteIfExists(conf);
+    }
+  }
+
+  @Test
+  void aPortInUseFailsStartUpNamingTheKeyAndExits() throws Exception {
+    try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      Outcome o = run("--set", "server.port=" + taken.getLocalPort(), "--set", "admin.port=" + Ports.free());
+      assertEquals(2, o.exit(), o.output());
+      assertTrue(o.output().contains("server.port: cannot listen on 127.0.0.1:" + taken.getLocalPort()), o.output());
     }
   }
 
