@@ -4,6 +4,7 @@ import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPromise;
+import io.netty.util.ByteProcessor;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -16,22 +17,39 @@ import java.util.List;
  * inspected: once a final head is accepted the handler stands aside until the next request is
  * written, which the pool only does after the previous exchange ended.
  */
-final class ResponseFraming extends ChannelDuplexHandler {
+final class ResponseFraming extends ChannelDuplexHandler implements ByteProcessor {
 
   static final String NAME = "fleetproxy-response-framing";
   private static final int MAX_HEAD = UpstreamPool.MAX_RESPONSE_HEADER_BYTES;
+  private static final String CONTENT_LENGTH = "content-length";
+  private static final String TRANSFER_ENCODING = "transfer-encoding";
+  private static final int ANY = 3;
 
   private boolean inHead = true;
-  private final StringBuilder line = new StringBuilder();
   private int headBytes;
   private boolean statusLineSeen;
   private boolean interim;
+  private boolean carriageReturn;
+  /** Set after a 101 head: the connection no longer carries HTTP, in either direction. */
+  private boolean switched;
+  private String fault;
   private final List<String> contentLengths = new ArrayList<>(1);
   private final List<String> transferEncodings = new ArrayList<>(1);
 
+  // the line being read: only the status code and the values of the two framing fields are kept
+  private int column;
+  private final char[] status = new char[3];
+  private boolean inName = true;
+  private int nameLength;
+  private boolean spaceAfterName;
+  /** Which framing field names the name read so far may still be: 1 Content-Length, 2 Transfer-Encoding. */
+  private int candidates = ANY;
+  private List<String> capture;
+  private final StringBuilder value = new StringBuilder();
+
   @Override
   public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
-    if (!inHead) {
+    if (!inHead && !switched) {
       inHead = true;
       reset();
     }
@@ -41,7 +59,7 @@ final class ResponseFraming extends ChannelDuplexHandler {
   @Override
   public void channelRead(ChannelHandlerContext ctx, Object msg) {
     if (inHead && msg instanceof ByteBuf buf) {
-      String fault = scan(buf);
+      buf.forEachByte(this);
       if (fault != null) {
         buf.release();
         ctx.fireExceptionCaught(new IllegalStateException("invalid upstream response framing: " + fault));
@@ -52,66 +70,115 @@ final class ResponseFraming extends ChannelDuplexHandler {
     ctx.fireChannelRead(msg);
   }
 
-  /** Reads head bytes until the end of a final head; returns what is wrong with it, or null. */
-  private String scan(ByteBuf buf) {
-    for (int i = buf.readerIndex(); i < buf.writerIndex() && inHead; i++) {
-      char c = (char) (buf.getByte(i) & 0xFF);
-      if (++headBytes > MAX_HEAD) {
-        return null;
-      }
-      if (c != '\n') {
-        if (c != '\r') {
-          line.append(c);
-        }
-        continue;
-      }
-      String l = line.toString();
-      line.setLength(0);
-      if (!statusLineSeen) {
-        statusLineSeen = true;
-        interim = l.length() > 9 && l.charAt(9) == '1';
-      } else if (!l.isEmpty()) {
-        field(l);
-      } else {
-        String fault = judge();
-        if (fault != null) {
-          return fault;
-        }
-        if (interim) {
-          reset();
-        } else {
-          inHead = false;
-        }
-      }
+  /** Reads one head byte; false once the head ended, was found faulty, or grew past the decoder's limit. */
+  @Override
+  public boolean process(byte b) {
+    char c = (char) (b & 0xFF);
+    if (++headBytes > MAX_HEAD) {
+      return false;
     }
-    return null;
+    if (c == '\r') {
+      carriageReturn = true;
+      return true;
+    }
+    if (carriageReturn && c != '\n') {
+      // a receiver that ends lines at a bare CR would read a different head than the decoder
+      fault = "bare CR in the response head";
+      return false;
+    }
+    carriageReturn = false;
+    if (c == '\n') {
+      return endOfLine();
+    }
+    if ((c < 0x20 && c != '\t') || c == 0x7f) {
+      fault = "control character 0x" + Integer.toHexString(c) + " in the response head";
+      return false;
+    }
+    if (!statusLineSeen) {
+      if (column >= 9 && column <= 11) {
+        status[column - 9] = c;
+      }
+    } else if (inName) {
+      name(c);
+    } else if (capture != null) {
+      value.append(c);
+    }
+    column++;
+    return true;
   }
 
-  private void field(String l) {
-    int colon = l.indexOf(':');
-    if (colon <= 0) {
-      return;
+  private void name(char c) {
+    if (c == ':') {
+      inName = false;
+      capture = nameLength == CONTENT_LENGTH.length() && (candidates & 1) != 0 ? contentLengths
+          : nameLength == TRANSFER_ENCODING.length() && (candidates & 2) != 0 ? transferEncodings : null;
+    } else if (c == ' ' || c == '\t') {
+      // leading whitespace continues the previous field's value (obs-fold): not a name at all
+      spaceAfterName = true;
+      if (column == 0) {
+        candidates = 0;
+      }
+    } else if (spaceAfterName) {
+      candidates = 0;
+    } else {
+      candidates &= matches(nameLength, (char) (c | 0x20));
+      nameLength++;
     }
-    String name = l.substring(0, colon).trim();
-    String value = l.substring(colon + 1).trim();
-    if (name.equalsIgnoreCase("Content-Length")) {
-      contentLengths.add(value);
-    } else if (name.equalsIgnoreCase("Transfer-Encoding")) {
-      transferEncodings.add(value);
+  }
+
+  private static int matches(int i, char lower) {
+    int m = i < CONTENT_LENGTH.length() && CONTENT_LENGTH.charAt(i) == lower ? 1 : 0;
+    return i < TRANSFER_ENCODING.length() && TRANSFER_ENCODING.charAt(i) == lower ? m | 2 : m;
+  }
+
+  private boolean endOfLine() {
+    if (!statusLineSeen) {
+      statusLineSeen = true;
+      switched = column > 11 && status[0] == '1' && status[1] == '0' && status[2] == '1';
+      interim = column > 11 && status[0] == '1' && !switched;
+    } else if (column > 0) {
+      if (capture != null) {
+        capture.add(value.toString().trim());
+        value.setLength(0);
+      }
+    } else {
+      fault = judge();
+      if (fault != null) {
+        return false;
+      }
+      if (!interim) {
+        inHead = false;
+        return false;
+      }
+      reset();
+      return true;
     }
+    newLine();
+    return true;
+  }
+
+  private void newLine() {
+    column = 0;
+    inName = true;
+    nameLength = 0;
+    spaceAfterName = false;
+    candidates = ANY;
+    capture = null;
+    value.setLength(0);
   }
 
   /** A response needs unambiguous framing; the codings a request may not use are the upstream's business. */
   private String judge() {
-    MessageFraming.Fault fault = MessageFraming.judge(contentLengths, transferEncodings);
-    return fault == MessageFraming.Fault.OK || fault == MessageFraming.Fault.OTHER_CODINGS ? null : fault.detail;
+    MessageFraming.Fault f = MessageFraming.judge(contentLengths, transferEncodings);
+    return f == MessageFraming.Fault.OK || f == MessageFraming.Fault.OTHER_CODINGS ? null : f.detail;
   }
 
   private void reset() {
-    line.setLength(0);
+    newLine();
     headBytes = 0;
     statusLineSeen = false;
     interim = false;
+    carriageReturn = false;
     contentLengths.clear();
     transferEncodings.clear();
   }

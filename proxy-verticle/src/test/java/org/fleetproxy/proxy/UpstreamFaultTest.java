@@ -135,7 +135,9 @@ class UpstreamFaultTest extends ProxyTestBase {
         "Content-Length: 5\r\nContent-Length: 6\r\n\r\nhello!",
         "Content-Length: -5\r\n\r\nhello",
         "Content-Length: 5, 5\r\n\r\nhello",
-        "Transfer-Encoding: chunked, gzip\r\n\r\nhello");
+        "Transfer-Encoding: chunked, gzip\r\n\r\nhello",
+        "X-Split: a\rSet-Cookie: b\r\nContent-Length: 5\r\n\r\nhello",
+        "X-Control: a\u0000b\r\nContent-Length: 5\r\n\r\nhello");
   }
 
   @org.junit.jupiter.params.ParameterizedTest
