@@ -7,6 +7,7 @@ import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpRequest;
+import io.netty.util.AsciiString;
 import io.vertx.core.http.HttpVersion;
 import org.fleetproxy.pool.KeepAlivePolicy;
 
@@ -19,6 +20,8 @@ import org.fleetproxy.pool.KeepAlivePolicy;
  */
 final class ClientKeepAlive extends ChannelInboundHandlerAdapter {
 
+  private static final AsciiString PROXY_CONNECTION = AsciiString.cached("Proxy-Connection");
+
   @Override
   public void channelRead(ChannelHandlerContext ctx, Object msg) {
     if (msg instanceof HttpRequest request) {
@@ -29,12 +32,16 @@ final class ClientKeepAlive extends ChannelInboundHandlerAdapter {
 
   private static void align(HttpRequest request) {
     HttpHeaders headers = request.headers();
+    if (!headers.contains(HttpHeaderNames.CONNECTION) && !headers.contains(PROXY_CONNECTION)) {
+      // without either field the server's default is the product's: persistent for 1.1, not for 1.0
+      return;
+    }
     boolean http10 = request.protocolVersion().equals(io.netty.handler.codec.http.HttpVersion.HTTP_1_0);
     boolean serverKeeps = http10
         ? headers.contains(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE, true)
         : !headers.contains(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE, true);
     boolean keep = KeepAlivePolicy.clientPersistent(http10 ? HttpVersion.HTTP_1_0 : HttpVersion.HTTP_1_1,
-        headers.getAll(HttpHeaderNames.CONNECTION), headers.getAll("Proxy-Connection"),
+        headers.getAll(HttpHeaderNames.CONNECTION), headers.getAll(PROXY_CONNECTION),
         AbsoluteTarget.isAbsolute(request.uri()));
     if (keep != serverKeeps) {
       headers.add(HttpHeaderNames.CONNECTION, keep ? HttpHeaderValues.KEEP_ALIVE : HttpHeaderValues.CLOSE);
