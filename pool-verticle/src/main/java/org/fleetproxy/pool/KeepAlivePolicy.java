@@ -40,7 +40,7 @@ public final class KeepAlivePolicy {
   }
 
   /** The rules on raw values: every {@code Connection} header line of a message of {@code version}. */
-  static boolean persistent(HttpVersion version, List<String> connectionValues) {
+  public static boolean persistent(HttpVersion version, List<String> connectionValues) {
     boolean keepAliveListed = false;
     for (String value : connectionValues) {
       if (hasToken(value, "close")) {
@@ -57,7 +57,11 @@ public final class KeepAlivePolicy {
    * upstream closes it; -1 when the upstream announced nothing.
    */
   public static long reuseWindowMillis(MultiMap responseHeaders) {
-    String keepAlive = responseHeaders.get("Keep-Alive");
+    return reuseWindowMillis(responseHeaders.get("Keep-Alive"));
+  }
+
+  /** As above, from the {@code Keep-Alive} header's value, or null when there is none. */
+  public static long reuseWindowMillis(String keepAlive) {
     if (keepAlive == null) {
       return -1;
     }

@@ -125,8 +125,7 @@ final class OriginQueue {
       }
       return;
     }
-    UpstreamChannels.guard(connection);
-    PooledConnection pc = new PooledConnection(this, connection);
+    PooledConnection pc = new PooledConnection(this, connection, UpstreamChannels.guard(connection));
     connection.closeHandler(v -> onClose(pc));
     result.complete(pc);
     if (shared != null) {

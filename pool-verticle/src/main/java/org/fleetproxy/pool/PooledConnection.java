@@ -1,5 +1,6 @@
 package org.fleetproxy.pool;
 
+import io.netty.channel.Channel;
 import io.vertx.core.http.HttpClientConnection;
 
 /**
@@ -15,16 +16,19 @@ public final class PooledConnection {
   final HttpClientConnection connection;
   /** The HTTP/2 connection this lease holds a stream of; null for HTTP/1.x. */
   final MultiplexedConnection multiplexed;
+  /** The Netty channel under an HTTP/1.x connection; null for HTTP/2 or when it cannot be reached. */
+  private final Channel channel;
   State state = State.LEASED;
   boolean reused;
   /** Set when the pool itself closes the connection, so the close is not blamed on the peer. */
   CloseReason closing;
   long expiresAt;
 
-  PooledConnection(OriginQueue queue, HttpClientConnection connection) {
+  PooledConnection(OriginQueue queue, HttpClientConnection connection, Channel channel) {
     this.queue = queue;
     this.connection = connection;
     this.multiplexed = null;
+    this.channel = channel;
   }
 
   /** A lease of one stream on {@code multiplexed}. */
@@ -32,10 +36,21 @@ public final class PooledConnection {
     this.queue = queue;
     this.connection = multiplexed.connection;
     this.multiplexed = multiplexed;
+    this.channel = null;
   }
 
   public HttpClientConnection connection() {
     return connection;
+  }
+
+  /**
+   * The Netty channel under a leased HTTP/1.x connection, for a relay that writes requests and
+   * reads responses at the codec itself; null for HTTP/2 or when the channel cannot be reached.
+   * The pipeline's {@code codec} is the HTTP client codec, its {@code handler} the Vert.x
+   * connection, which must not see what such a relay exchanges.
+   */
+  public Channel channel() {
+    return channel;
   }
 
   public OriginKey key() {

@@ -1,5 +1,6 @@
 package org.fleetproxy.pool;
 
+import io.netty.channel.Channel;
 import io.netty.channel.ChannelPipeline;
 import io.vertx.core.http.HttpClientConnection;
 import io.vertx.core.http.impl.UnpooledHttpClientConnection;
@@ -31,20 +32,33 @@ final class UpstreamChannels {
     }
   }
 
-  /** Installs the response framing check on an HTTP/1.x upstream connection. */
-  static void guard(HttpClientConnection connection) {
+  /** Whether the channels under upstream connections can be reached here. */
+  static boolean reachable() {
+    return ACTUAL != null;
+  }
+
+  /**
+   * Installs the response framing check on an HTTP/1.x upstream connection and returns its
+   * channel; null when the channel cannot be reached, and then no check is installed.
+   */
+  static Channel guard(HttpClientConnection connection) {
     if (ACTUAL == null || !(connection instanceof UnpooledHttpClientConnection)) {
-      return;
+      return null;
     }
     try {
       if (ACTUAL.get(connection) instanceof VertxConnection vc) {
         ChannelPipeline pipeline = vc.channelHandlerContext().pipeline();
-        if (pipeline.get("codec") != null && pipeline.get(ResponseFraming.NAME) == null) {
+        if (pipeline.get("codec") == null || pipeline.get("handler") == null) {
+          return null;
+        }
+        if (pipeline.get(ResponseFraming.NAME) == null) {
           pipeline.addBefore("codec", ResponseFraming.NAME, new ResponseFraming());
         }
+        return vc.channelHandlerContext().channel();
       }
     } catch (IllegalAccessException e) {
       LOG.log(System.Logger.Level.WARNING, "upstream response framing check not installed: " + e);
     }
+    return null;
   }
 }

@@ -70,6 +70,11 @@ public final class UpstreamPool {
     return p;
   }
 
+  /** Whether leases of HTTP/1.x connections carry their {@link PooledConnection#channel() channel}. */
+  public static boolean channelsReachable() {
+    return UpstreamChannels.reachable();
+  }
+
   public PoolSettings settings() {
     return settings;
   }

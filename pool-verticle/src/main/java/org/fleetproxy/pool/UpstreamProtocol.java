@@ -23,7 +23,7 @@ public enum UpstreamProtocol {
   }
 
   /** Whether connections may carry HTTP/2 streams (always for h2, after negotiation for auto). */
-  boolean mayMultiplex() {
+  public boolean mayMultiplex() {
     return this != H1;
   }
 

@@ -1,6 +1,8 @@
 package org.fleetproxy.proxy;
 
+import io.netty.channel.ChannelPipeline;
 import io.vertx.core.Future;
+import io.vertx.core.internal.ContextInternal;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.VerticleBase;
 import io.netty.handler.codec.http.TooLongHttpHeaderException;
@@ -9,7 +11,6 @@ import io.vertx.core.http.HttpConnection;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpServerRequest;
-import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.json.JsonObject;
 import io.vertx.core.net.NetClient;
 import io.vertx.core.net.NetClientOptions;
@@ -25,11 +26,12 @@ import org.fleetproxy.proxy.ingress.Limits;
 import org.fleetproxy.proxy.ingress.Rejection;
 import org.fleetproxy.proxy.ingress.RejectionSink;
 import org.fleetproxy.proxy.ingress.WireBytes;
+import org.fleetproxy.proxy.relay.Completion;
+import org.fleetproxy.proxy.relay.DirectLane;
 import org.fleetproxy.proxy.relay.ErrorResponses;
 import org.fleetproxy.proxy.relay.H2cBridge;
 import org.fleetproxy.proxy.relay.ProxyHandler;
 import org.fleetproxy.proxy.relay.RelayContext;
-import org.fleetproxy.proxy.relay.Target;
 import org.fleetproxy.proxy.timing.TimeoutSweep;
 import org.fleetproxy.proxy.tls.ServerCertificate;
 
@@ -119,6 +121,10 @@ public final class ProxyVerticle extends VerticleBase implements RelayContext, R
         // request head, too late for the framing checks that must see every byte: h2c clients are
         // recognised by those checks instead and passed to the internal listener (H2cBridge)
         .setHttp2ClearTextEnabled(false)
+        // WebSocket is relayed as bytes after the upstream's 101, never terminated here: the
+        // server's compression negotiation would only touch (and cost) every exchange
+        .setPerMessageWebSocketCompressionSupported(false)
+        .setPerFrameWebSocketCompressionSupported(false)
         .setIdleTimeout((int) Math.min(Integer.MAX_VALUE, s.idleTimeoutMillis()))
         .setIdleTimeoutUnit(TimeUnit.MILLISECONDS)
         .setTcpNoDelay(true));
@@ -176,11 +182,14 @@ public final class ProxyVerticle extends VerticleBase implements RelayContext, R
       connection.close();
       return;
     }
-    ClientPipeline.install(connection, limits, idleTimeoutMillis, this,
+    ChannelPipeline pipeline = ClientPipeline.install(connection, limits, idleTimeoutMillis, this,
         (direction, target, user, client, bytes) -> counters.traffic(direction, target, user,
             config.get().config().metrics().clientLabel() ? client : null, bytes),
         h2cSocket == null ? null : (channel, held) -> H2cBridge.priorKnowledge(this, h2cSocket, channel, held),
         timeouts);
+    if (pipeline != null) {
+      DirectLane.install(pipeline, config::get, this, (ContextInternal) context);
+    }
   }
 
   /** Requests the decoder or the framing checks refused: answered, counted, logged, connection closed. */
@@ -232,23 +241,21 @@ public final class ProxyVerticle extends VerticleBase implements RelayContext, R
   }
 
   @Override
-  public void completed(Target target, HttpServerRequest request, HttpServerResponse response, int status, long nanos,
-                        long upstreamNanos) {
-    counters.request(target.routeLabel(), request.method().name(), status);
-    counters.duration(target.routeLabel(), nanos);
+  public void completed(Completion c, WireBytes wire) {
+    counters.request(c.route(), c.method(), c.status());
+    counters.duration(c.route(), c.nanos());
     if (accessLog != null) {
-      accessLog.log(new AccessLog.Entry(System.currentTimeMillis(), client(request), target.user(),
-          request.method().name(), request.uri(), target.routeLabel(), status, request.bytesRead(),
-          response.bytesWritten(), upstreamNanos < 0 ? -1 : upstreamNanos / 1_000_000, nanos / 1_000_000));
+      accessLog.log(new AccessLog.Entry(System.currentTimeMillis(), c.client(), c.user(), c.method(), c.uri(),
+          c.route(), c.status(), c.bytesRead(), c.bytesWritten(),
+          c.upstreamNanos() < 0 ? -1 : c.upstreamNanos() / 1_000_000, c.nanos() / 1_000_000));
     }
-    String origin = target.origin().authority();
-    WireBytes wire = WireBytes.of(request.connection());
     if (wire != null) {
-      wire.settle(origin, target.user());
+      wire.settle(c.origin(), c.user());
     } else {
       // HTTP/2 streams share a connection: their own head and body bytes are what they moved
-      traffic("in", origin, target.user(), request, request.bytesRead());
-      traffic("out", origin, target.user(), request, response.bytesWritten());
+      String client = config.get().config().metrics().clientLabel() ? c.client() : null;
+      counters.traffic("in", c.origin(), c.user(), client, c.bytesRead());
+      counters.traffic("out", c.origin(), c.user(), client, c.bytesWritten());
     }
   }
 

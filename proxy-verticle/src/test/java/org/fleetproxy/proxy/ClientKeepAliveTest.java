@@ -19,7 +19,10 @@ class ClientKeepAliveTest extends ProxyTestBase {
   @BeforeEach
   void start() throws Exception {
     up = upstream(r -> {
-      if (r.path().startsWith("/chunked")) {
+      if (r.path().equals("/continue")) {
+        r.response().writeContinue();
+        r.body().onSuccess(b -> r.response().end("got " + b));
+      } else if (r.path().startsWith("/chunked")) {
         r.response().setChunked(true).write("chunk-").compose(v -> r.response().end("end"));
       } else {
         vertx.setTimer(r.path().equals("/slow") ? 200 : 1, t -> r.response().end("body" + r.path()));
@@ -114,6 +117,36 @@ class ClientKeepAliveTest extends ProxyTestBase {
         bodies[i] = raw.read().bodyText();
       }
       assertArrayEquals(new String[] {"body/slow", "body/fast1", "chunk-end", "body/fast2"}, bodies);
+    }
+  }
+
+  /**
+   * A request the direct relay does not carry (forward-proxy traffic) hands the connection to the
+   * server: the one in flight before it and the ones after it still answer in order.
+   */
+  @Test
+  void pipelinedRequestsAcrossTheHandOverAreAnsweredInOrder() throws Exception {
+    try (RawClient raw = new RawClient(proxyPort)) {
+      raw.send("GET /slow HTTP/1.1\r\nHost: x\r\n\r\nGET " + forwardTarget("/fast1") + " HTTP/1.1\r\nHost: "
+          + upHost() + "\r\n\r\nGET /fast2 HTTP/1.1\r\nHost: x\r\n\r\nGET /chunked HTTP/1.1\r\nHost: x\r\n\r\n");
+      String[] bodies = new String[4];
+      for (int i = 0; i < 4; i++) {
+        bodies[i] = raw.read().bodyText();
+      }
+      assertArrayEquals(new String[] {"body/slow", "body/fast1", "body/fast2", "chunk-end"}, bodies);
+    }
+  }
+
+  @Test
+  void expectContinueGetsTheUpstreamsInterimResponseBeforeTheBodyIsSent() throws Exception {
+    try (RawClient raw = new RawClient(proxyPort)) {
+      raw.send("POST /continue HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: 5\r\n\r\n");
+      assertEquals(100, raw.readHead().status());
+      raw.send("hello");
+      RawResponse r = raw.read();
+      assertEquals(200, r.status());
+      assertEquals("got hello", r.bodyText());
+      assertEquals("body/after", raw.send("GET /after HTTP/1.1\r\nHost: x\r\n\r\n").read().bodyText());
     }
   }
 

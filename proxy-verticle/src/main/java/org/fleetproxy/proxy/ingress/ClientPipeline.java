@@ -22,6 +22,8 @@ public final class ClientPipeline {
   static final String KEEP_ALIVE = "fleetproxy-keep-alive";
   static final String TIMEOUTS = "fleetproxy-timeouts";
   static final String CONNECT = "fleetproxy-connect";
+  /** The direct relay's place: after every check, just before the server. */
+  public static final String DIRECT = "fleetproxy-direct";
 
   private ClientPipeline() {
   }
@@ -33,8 +35,10 @@ public final class ClientPipeline {
    * Framing checks sit before the HTTP decoder, the rest between the decoder and the server. The
    * server's own idle timer, which guards the connection until its first request arrives, is
    * replaced by {@link ClientTimeouts}.
+   *
+   * @return the connection's pipeline, or null for a connection that is not HTTP/1.x
    */
-  public static void install(HttpConnection connection, Limits limits, long idleTimeoutMillis, RejectionSink sink,
+  public static ChannelPipeline install(HttpConnection connection, Limits limits, long idleTimeoutMillis, RejectionSink sink,
                              WireBytes.Sink traffic, BiConsumer<Channel, ByteBuf> h2cHandOff, TimeoutSweep sweep) {
     if (connection instanceof VertxConnection vc) {
       ChannelPipeline pipeline = vc.channelHandlerContext().pipeline();
@@ -54,13 +58,15 @@ public final class ClientPipeline {
         }
         pipeline.addBefore("handler", TIMEOUTS,
             new ClientTimeouts(idleTimeoutMillis, limits.headerTimeoutMillis(), framing, sink, sweep));
+        return pipeline;
       }
     }
+    return null;
   }
 
   /** Removes them when the connection stops speaking HTTP (a tunnel). */
   public static void uninstall(ChannelPipeline pipeline) {
-    for (String h : new String[] {H2cPreface.NAME, WireBytes.NAME, FRAMING, VERDICT, KEEP_ALIVE, CONNECT, TIMEOUTS, "idle"}) {
+    for (String h : new String[] {H2cPreface.NAME, WireBytes.NAME, FRAMING, VERDICT, KEEP_ALIVE, CONNECT, TIMEOUTS, DIRECT, "idle"}) {
       if (pipeline.get(h) != null) {
         pipeline.remove(h);
       }

@@ -25,8 +25,6 @@ final class Exchange implements TimeoutSweep.Watched {
 
   private static final System.Logger LOG = System.getLogger(Exchange.class.getName());
 
-  /** Where the exchange stands, for its deadline. */
-  private enum Phase { CONNECTING, SENDING, AWAITING_HEAD, STREAMING, DONE }
 
   private final RelayContext relay;
   private final HttpServerRequest request;
@@ -40,7 +38,7 @@ final class Exchange implements TimeoutSweep.Watched {
   private PooledConnection lease;
   private HttpClientRequest upstreamRequest;
   private boolean retried;
-  private Phase phase = Phase.CONNECTING;
+  private RelayPhase phase = RelayPhase.CONNECTING;
   /** Set once the whole response is being written: the client can no longer abandon the exchange. */
   private boolean ending;
   /** Last sign of life from the upstream side, on the sweep's clock. */
@@ -90,7 +88,7 @@ final class Exchange implements TimeoutSweep.Watched {
       return;
     }
     lease = ar.result();
-    if (phase == Phase.DONE) {
+    if (phase == RelayPhase.DONE) {
       lease.release(true, -1);
       return;
     }
@@ -106,7 +104,7 @@ final class Exchange implements TimeoutSweep.Watched {
 
   private void send(HttpClientRequest up) {
     upstreamRequest = up;
-    if (phase == Phase.DONE) {
+    if (phase == RelayPhase.DONE) {
       up.reset();
       lease.discard();
       return;
@@ -127,7 +125,7 @@ final class Exchange implements TimeoutSweep.Watched {
     sentNanos = System.nanoTime();
     if (!hasBody) {
       up.end();
-      phase = Phase.AWAITING_HEAD;
+      phase = RelayPhase.AWAITING_HEAD;
       return;
     }
     if (h1Upstream && !request.headers().contains("Content-Length")) {
@@ -135,7 +133,7 @@ final class Exchange implements TimeoutSweep.Watched {
       headers.remove("Content-Length");
       up.setChunked(true);
     }
-    phase = Phase.SENDING;
+    phase = RelayPhase.SENDING;
     up.sendHead();
     if (firstChunk != null) {
       up.write(firstChunk);
@@ -143,8 +141,8 @@ final class Exchange implements TimeoutSweep.Watched {
     }
     BodyPump.start(request, up, n -> active(), v -> {
       up.end();
-      if (phase == Phase.SENDING) {
-        phase = Phase.AWAITING_HEAD;
+      if (phase == RelayPhase.SENDING) {
+        phase = RelayPhase.AWAITING_HEAD;
         active();
       }
     }, this::clientBodyFailed);
@@ -159,12 +157,12 @@ final class Exchange implements TimeoutSweep.Watched {
       upstreamFailed(ar.cause());
       return;
     }
-    if (phase == Phase.DONE) {
+    if (phase == RelayPhase.DONE) {
       lease.discard();
       return;
     }
-    boolean requestComplete = phase == Phase.AWAITING_HEAD;
-    phase = Phase.STREAMING;
+    boolean requestComplete = phase == RelayPhase.AWAITING_HEAD;
+    phase = RelayPhase.STREAMING;
     active();
     HttpClientResponse up = ar.result();
     response.setStatusCode(up.statusCode());
@@ -200,24 +198,20 @@ final class Exchange implements TimeoutSweep.Watched {
 
   @Override
   public boolean expired(long now) {
-    return switch (phase) {
-      case SENDING, STREAMING -> now - lastActivity > target.readTimeoutMillis();
-      case AWAITING_HEAD -> now - lastActivity > target.timeoutMillis();
-      default -> false;
-    };
+    return phase.overdue(now - lastActivity, target.timeoutMillis(), target.readTimeoutMillis());
   }
 
   @Override
   public void timedOut() {
-    if (phase == Phase.STREAMING) {
+    if (phase == RelayPhase.STREAMING) {
       upstreamBodyFailed(new IllegalStateException("no data for " + target.readTimeoutMillis() + " ms"));
       return;
     }
-    if (phase == Phase.SENDING && !upstreamRequest.writeQueueFull()) {
+    if (phase == RelayPhase.SENDING && !upstreamRequest.writeQueueFull()) {
       // the upstream would take more: the client stopped sending its body
       fail(408, "request body stalled for " + target.readTimeoutMillis() + " ms");
     } else {
-      long waited = phase == Phase.SENDING ? target.readTimeoutMillis() : target.timeoutMillis();
+      long waited = phase == RelayPhase.SENDING ? target.readTimeoutMillis() : target.timeoutMillis();
       fail(504, "no response from " + target.origin() + " within " + waited + " ms");
     }
     upstreamRequest.reset();
@@ -225,7 +219,7 @@ final class Exchange implements TimeoutSweep.Watched {
   }
 
   private void upstreamFailed(Throwable t) {
-    if (phase == Phase.DONE) {
+    if (phase == RelayPhase.DONE) {
       return;
     }
     if (lease != null) {
@@ -235,7 +229,7 @@ final class Exchange implements TimeoutSweep.Watched {
         retried = true;
         lease = null;
         relay.timeouts().forget(this);
-        phase = Phase.CONNECTING;
+        phase = RelayPhase.CONNECTING;
         acquire(true);
         return;
       }
@@ -245,7 +239,7 @@ final class Exchange implements TimeoutSweep.Watched {
 
   /** The upstream broke off mid-body: the client must not mistake the truncated body for a whole one. */
   private void upstreamBodyFailed(Throwable t) {
-    if (phase == Phase.DONE) {
+    if (phase == RelayPhase.DONE) {
       return;
     }
     LOG.log(System.Logger.Level.WARNING, "{0} {1}: upstream {2} failed mid-response, client connection aborted: {3}",
@@ -261,7 +255,7 @@ final class Exchange implements TimeoutSweep.Watched {
    * upstream never sees it complete, and the client gets the refusal if no answer has started.
    */
   private void clientBodyFailed(Throwable t) {
-    if (phase == Phase.DONE) {
+    if (phase == RelayPhase.DONE) {
       return;
     }
     int status = t instanceof Rejection r ? r.status() : 400;
@@ -280,10 +274,10 @@ final class Exchange implements TimeoutSweep.Watched {
   }
 
   private void clientGone() {
-    if (phase == Phase.DONE || ending) {
+    if (phase == RelayPhase.DONE || ending) {
       return;
     }
-    finish(phase == Phase.STREAMING ? response.getStatusCode() : 499);
+    finish(phase == RelayPhase.STREAMING ? response.getStatusCode() : 499);
     if (upstreamRequest != null) {
       upstreamRequest.reset();
       lease.discard();
@@ -301,10 +295,10 @@ final class Exchange implements TimeoutSweep.Watched {
   }
 
   private void finish(int status) {
-    if (phase == Phase.DONE) {
+    if (phase == RelayPhase.DONE) {
       return;
     }
-    phase = Phase.DONE;
+    phase = RelayPhase.DONE;
     relay.timeouts().forget(this);
     long now = System.nanoTime();
     relay.completed(target, request, response, status, now - startNanos, sentNanos < 0 ? -1 : now - sentNanos);

@@ -1,5 +1,7 @@
 package org.fleetproxy.proxy.relay;
 
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.util.AsciiString;
 import io.vertx.core.MultiMap;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpVersion;
@@ -9,6 +11,10 @@ import io.vertx.core.net.SocketAddress;
 final class ForwardedHeaders {
 
   static final String VIA = "1.1 fleetproxy";
+  private static final AsciiString X_FORWARDED_FOR = AsciiString.cached("X-Forwarded-For");
+  private static final AsciiString X_FORWARDED_PROTO = AsciiString.cached("X-Forwarded-Proto");
+  private static final AsciiString X_FORWARDED_HOST = AsciiString.cached("X-Forwarded-Host");
+  private static final AsciiString VIA_NAME = AsciiString.cached("Via");
 
   private ForwardedHeaders() {
   }
@@ -24,14 +30,29 @@ final class ForwardedHeaders {
   static void add(HttpServerRequest request, MultiMap upstream) {
     SocketAddress remote = request.remoteAddress();
     String client = remote == null ? "unknown" : remote.hostAddress();
-    String prior = request.getHeader("X-Forwarded-For");
-    upstream.set("X-Forwarded-For", prior == null ? client : prior + ", " + client);
+    upstream.set("X-Forwarded-For", appended(request.getHeader("X-Forwarded-For"), client));
     upstream.set("X-Forwarded-Proto", request.isSSL() ? "https" : "http");
     String host = clientHost(request);
     if (host != null) {
       upstream.set("X-Forwarded-Host", host);
     }
-    String via = request.getHeader("Via");
-    upstream.set("Via", via == null ? VIA : via + ", " + VIA);
+    upstream.set("Via", appended(request.getHeader("Via"), VIA));
+  }
+
+  /**
+   * The same fields on a request relayed as it was decoded, in place: {@code client} is the
+   * client's address, {@code host} the host it asked for (or null).
+   */
+  static void add(HttpHeaders headers, String client, boolean tls, String host) {
+    headers.set(X_FORWARDED_FOR, appended(headers.get(X_FORWARDED_FOR), client));
+    headers.set(X_FORWARDED_PROTO, tls ? "https" : "http");
+    if (host != null) {
+      headers.set(X_FORWARDED_HOST, host);
+    }
+    headers.set(VIA_NAME, appended(headers.get(VIA_NAME), VIA));
+  }
+
+  private static String appended(String prior, String value) {
+    return prior == null ? value : prior + ", " + value;
   }
 }

@@ -1,8 +1,12 @@
 package org.fleetproxy.proxy.relay;
 
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.util.AsciiString;
 import io.vertx.core.MultiMap;
 
 import java.util.ArrayList;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 
@@ -34,9 +38,33 @@ final class HopByHop {
     }
   }
 
-  static boolean isHopByHop(String name) {
+  /**
+   * Removes in place what {@link #copy} leaves behind, for a message relayed as it was decoded.
+   * Names are compared as the decoder left them, without making strings of them.
+   */
+  static void strip(HttpHeaders headers) {
+    List<String> named = headers.contains(HttpHeaderNames.CONNECTION)
+        ? tokens(headers.getAll(HttpHeaderNames.CONNECTION)) : null;
+    List<CharSequence> drop = null;
+    for (Iterator<Map.Entry<CharSequence, CharSequence>> it = headers.iteratorCharSequence(); it.hasNext(); ) {
+      CharSequence name = it.next().getKey();
+      if (isHopByHop(name) || named != null && containsIgnoreCase(named, name)) {
+        if (drop == null) {
+          drop = new ArrayList<>(4);
+        }
+        drop.add(name);
+      }
+    }
+    if (drop != null) {
+      for (CharSequence name : drop) {
+        headers.remove(name);
+      }
+    }
+  }
+
+  static boolean isHopByHop(CharSequence name) {
     for (String h : ALWAYS) {
-      if (h.length() == name.length() && h.equalsIgnoreCase(name)) {
+      if (h.length() == name.length() && AsciiString.contentEqualsIgnoreCase(h, name)) {
         return true;
       }
     }
@@ -44,10 +72,10 @@ final class HopByHop {
   }
 
   private static List<String> connectionTokens(MultiMap headers) {
-    if (!headers.contains("Connection")) {
-      return null;
-    }
-    List<String> values = headers.getAll("Connection");
+    return headers.contains("Connection") ? tokens(headers.getAll("Connection")) : null;
+  }
+
+  private static List<String> tokens(List<String> values) {
     List<String> tokens = new ArrayList<>(4);
     for (String v : values) {
       for (String t : v.split(",")) {
@@ -60,9 +88,9 @@ final class HopByHop {
     return tokens;
   }
 
-  private static boolean containsIgnoreCase(List<String> list, String name) {
+  private static boolean containsIgnoreCase(List<String> list, CharSequence name) {
     for (String s : list) {
-      if (s.equalsIgnoreCase(name)) {
+      if (AsciiString.contentEqualsIgnoreCase(s, name)) {
         return true;
       }
     }

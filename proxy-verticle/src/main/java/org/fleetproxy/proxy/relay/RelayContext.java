@@ -6,6 +6,7 @@ import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.net.NetClient;
 import io.vertx.core.net.SocketAddress;
 import org.fleetproxy.pool.LoopPool;
+import org.fleetproxy.proxy.ingress.WireBytes;
 
 /** What the data path needs from the proxy instance that runs it: all of it on one event loop. */
 public interface RelayContext {
@@ -28,10 +29,16 @@ public interface RelayContext {
   /**
    * The logging phase of a relayed exchange: called once, however it ended.
    *
-   * @param upstreamNanos from sending the upstream request to the end, or -1 if none was sent
+   * @param wire the byte counter of the client connection, or null when the exchange's own
+   *             head and body bytes are its traffic (an HTTP/2 stream)
    */
-  void completed(Target target, HttpServerRequest request, HttpServerResponse response, int status, long nanos,
-                 long upstreamNanos);
+  void completed(Completion completion, WireBytes wire);
+
+  /** The logging phase of an exchange relayed through the Vert.x request and response. */
+  default void completed(Target target, HttpServerRequest request, HttpServerResponse response, int status, long nanos,
+                         long upstreamNanos) {
+    completed(Completion.of(target, request, response, status, nanos, upstreamNanos), WireBytes.of(request.connection()));
+  }
 
   /** The logging phase of a request the proxy answered itself (a rejection, a tunnel's 200). */
   void answered(String routeLabel, HttpServerRequest request, int status);

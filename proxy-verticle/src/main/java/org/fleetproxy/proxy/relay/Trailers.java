@@ -32,9 +32,14 @@ final class Trailers {
       return;
     }
     for (Map.Entry<String, String> e : from) {
-      if (!HopByHop.isHopByHop(e.getKey()) && !NEVER.contains(e.getKey())) {
+      if (allowed(e.getKey())) {
         to.trailers().add(e.getKey(), e.getValue());
       }
     }
+  }
+
+  /** Whether a trailer field of this name may be relayed. */
+  static boolean allowed(String name) {
+    return !HopByHop.isHopByHop(name) && !NEVER.contains(name);
   }
 }

@@ -1,0 +1,354 @@
+package org.fleetproxy.proxy.relay;
+
+import io.netty.channel.ChannelFutureListener;
+import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.util.ReferenceCountUtil;
+import io.vertx.core.AsyncResult;
+import io.vertx.core.internal.ContextInternal;
+import org.fleetproxy.pool.PooledConnection;
+import org.fleetproxy.proxy.ingress.Rejection;
+import org.fleetproxy.proxy.route.Route;
+import org.fleetproxy.proxy.timing.TimeoutSweep;
+
+import java.io.IOException;
+
+/**
+ * One request on the direct relay: the decoded request head is rewritten in place and written to
+ * a pooled HTTP/1.1 connection's codec, the body follows as it is read, and the decoded response
+ * goes back to the client the same way ({@link DirectMessages} rewrites both heads). Same phases,
+ * deadlines, retry and accounting as {@link Exchange}, without the Vert.x objects.
+ */
+final class DirectExchange implements TimeoutSweep.Watched {
+
+  private static final System.Logger LOG = System.getLogger(DirectExchange.class.getName());
+
+
+  private final DirectLane lane;
+  private final RelayContext relay;
+  private final HttpRequest request;
+  private final Route route;
+  private final boolean tls;
+  private final String method;
+  private final String uri;
+  private final HttpVersion clientVersion;
+  private final boolean http10;
+  private final boolean keepAlive;
+  private final boolean hasBody;
+  private final long startNanos = System.nanoTime();
+  private long sentNanos = -1;
+  private final RequestUpload upload;
+  private PooledConnection lease;
+  private UpstreamLink link;
+  private boolean retried;
+  private RelayPhase phase = RelayPhase.CONNECTING;
+  private long lastActivity;
+  private DirectMessages.ClientFraming framing;
+  /** The upstream's 1xx head was relayed; its end-of-message marker is not. */
+  private boolean interim;
+  private int status;
+  private long bytesOut;
+  private boolean clientFlushPending;
+
+  DirectExchange(DirectLane lane, RelayContext relay, HttpRequest request, Route route, boolean tls) {
+    this.lane = lane;
+    this.relay = relay;
+    this.request = request;
+    this.route = route;
+    this.tls = tls;
+    this.method = request.method().name();
+    this.uri = request.uri();
+    this.clientVersion = request.protocolVersion();
+    this.http10 = clientVersion == HttpVersion.HTTP_1_0;
+    this.keepAlive = HttpUtil.isKeepAlive(request);
+    this.hasBody = DirectMessages.hasBody(request.headers());
+    this.upload = new RequestUpload(lane, this::active, this::requestSent);
+  }
+
+  boolean requestEnded() {
+    return upload.ended();
+  }
+
+  /** A part of the request body, or its end, as the client's decoder produced it. */
+  void clientContent(HttpContent content) {
+    upload.content(content);
+  }
+
+  void clientReadComplete() {
+    upload.readComplete();
+  }
+
+  void upstreamWritable(boolean writable) {
+    upload.upstreamWritable(writable);
+  }
+
+  void start() {
+    DirectMessages.toUpstream(request, route, lane.client(), tls, hasBody);
+    acquire(false);
+  }
+
+  private void acquire(boolean fresh) {
+    // a connection opened here must belong to this event loop's context, not to a new one
+    ContextInternal context = lane.context();
+    ContextInternal previous = context.beginDispatch();
+    try {
+      (fresh ? relay.pool().acquireFresh(route.origin()) : relay.pool().acquire(route.origin())).onComplete(this::leased);
+    } finally {
+      context.endDispatch(previous);
+    }
+  }
+
+  private void leased(AsyncResult<PooledConnection> ar) {
+    if (ar.failed()) {
+      fail(502, "connect to " + route.origin() + " failed: " + ar.cause().getMessage());
+      return;
+    }
+    lease = ar.result();
+    if (phase == RelayPhase.DONE) {
+      lease.release(true, -1);
+      return;
+    }
+    if (lease.channel() == null) {
+      fail(502, "connection to " + route.origin() + " cannot be relayed directly");
+      return;
+    }
+    link = UpstreamLink.attach(lease.channel(), this);
+    relay.timeouts().watch(this);
+    lastActivity = relay.timeouts().now();
+    sentNanos = System.nanoTime();
+    phase = RelayPhase.SENDING;
+    link.write(request);
+    if (retried) {
+      upload.resend(link);
+    } else {
+      upload.attach(link);
+    }
+  }
+
+  private void requestSent() {
+    if (phase == RelayPhase.SENDING) {
+      phase = RelayPhase.AWAITING_HEAD;
+    }
+    active();
+  }
+
+  private void active() {
+    lastActivity = relay.timeouts().now();
+  }
+
+  /** What the upstream's decoder produced: a response head, a part of its body, or its end. */
+  void upstreamRead(Object msg) {
+    if (phase == RelayPhase.DONE) {
+      ReferenceCountUtil.release(msg);
+      return;
+    }
+    active();
+    if (msg instanceof HttpResponse response) {
+      head(response);
+    }
+    if (msg instanceof HttpContent content) {
+      if (interim) {
+        interim = !(content instanceof LastHttpContent);
+        content.release();
+        return;
+      }
+      body(content);
+    }
+  }
+
+  private void head(HttpResponse response) {
+    if (!response.decoderResult().isSuccess()) {
+      upstreamFailed(response.decoderResult().cause());
+      return;
+    }
+    int code = response.status().code();
+    if (code < 200) {
+      if (code == 101) {
+        upstreamFailed(new IllegalStateException("101 Switching Protocols without an upgrade request"));
+        return;
+      }
+      interim = true;
+      if (!http10) {
+        lane.ctx().writeAndFlush(DirectMessages.interim(response, clientVersion));
+      }
+      return;
+    }
+    boolean requestComplete = upload.complete();
+    status = code;
+    phase = RelayPhase.STREAMING;
+    framing = DirectMessages.toClient(response, clientVersion, request.method() == HttpMethod.HEAD,
+        keepAlive && requestComplete && !lane.closing(), requestComplete);
+    lane.ctx().write(response, lane.ctx().voidPromise());
+    clientFlushPending = true;
+  }
+
+  private void body(HttpContent content) {
+    bytesOut += content.content().readableBytes();
+    if (!(content instanceof LastHttpContent last)) {
+      lane.ctx().write(content, lane.ctx().voidPromise());
+      clientFlushPending = true;
+      if (!lane.ctx().channel().isWritable()) {
+        link.readPaused(true);
+      }
+      return;
+    }
+    DirectMessages.trailers(last, framing.chunked());
+    boolean closeClient = !framing.keepOpen();
+    lane.ctx().writeAndFlush(last).addListener(closeClient ? ChannelFutureListener.CLOSE
+        : ChannelFutureListener.FIRE_EXCEPTION_ON_FAILURE);
+    clientFlushPending = false;
+    finish(status);
+    if (framing.upstreamReusable()) {
+      link.release();
+      lease.release(true, framing.reuseWindowMillis());
+    } else {
+      link.abandon();
+      lease.discard();
+    }
+    lane.ended(this, !closeClient);
+  }
+
+  void upstreamReadComplete() {
+    if (clientFlushPending) {
+      clientFlushPending = false;
+      lane.ctx().flush();
+    }
+  }
+
+  void clientWritable(boolean writable) {
+    if (writable && link != null && phase == RelayPhase.STREAMING) {
+      link.readPaused(false);
+    }
+  }
+
+  @Override
+  public boolean expired(long now) {
+    return phase.overdue(now - lastActivity, route.timeoutMillis(), route.readTimeoutMillis());
+  }
+
+  @Override
+  public void timedOut() {
+    if (phase == RelayPhase.STREAMING) {
+      abortMidResponse("no data for " + route.readTimeoutMillis() + " ms");
+      return;
+    }
+    if (phase == RelayPhase.SENDING && link.channel().isWritable()) {
+      // the upstream would take more: the client stopped sending its body
+      fail(408, "request body stalled for " + route.readTimeoutMillis() + " ms");
+    } else {
+      long waited = phase == RelayPhase.SENDING ? route.readTimeoutMillis() : route.timeoutMillis();
+      fail(504, "no response from " + route.origin() + " within " + waited + " ms");
+    }
+  }
+
+  /**
+   * The upstream connection failed or closed ({@code cause} null) before the response ended. A
+   * reused connection that closes before answering a bodiless idempotent request was closed by
+   * the upstream while idle: the request goes again, once, on a new connection.
+   */
+  void upstreamFailed(Throwable cause) {
+    if (phase == RelayPhase.DONE) {
+      return;
+    }
+    String why = cause == null ? "connection closed" : String.valueOf(cause.getMessage());
+    if (phase == RelayPhase.STREAMING) {
+      abortMidResponse(why);
+      return;
+    }
+    boolean stale = lease.reused() && (cause == null || cause instanceof IOException) && !interim;
+    dropUpstream();
+    if (stale && !retried && !hasBody && upload.ended() && DirectMessages.idempotent(request.method())) {
+      retried = true;
+      relay.timeouts().forget(this);
+      phase = RelayPhase.CONNECTING;
+      acquire(true);
+      return;
+    }
+    fail(502, "upstream " + route.origin() + " failed before responding: " + why);
+  }
+
+  /** The upstream broke off mid-body: the client must not mistake the truncated body for a whole one. */
+  private void abortMidResponse(String why) {
+    LOG.log(System.Logger.Level.WARNING, "{0} {1}: upstream {2} failed mid-response, client connection aborted: {3}",
+        method, uri, route.origin(), why);
+    finish(status);
+    dropUpstream();
+    lane.ctx().close();
+  }
+
+  /**
+   * An exception on the client connection: a framing fault inside the request body is refused
+   * (the upstream request is aborted, so the upstream never sees it complete); anything else
+   * closes the connection.
+   */
+  void clientFailed(Throwable cause) {
+    if (phase == RelayPhase.DONE) {
+      lane.ctx().close();
+      return;
+    }
+    if (!(cause instanceof Rejection r)) {
+      lane.ctx().close();
+      return;
+    }
+    dropUpstream();
+    if (phase == RelayPhase.STREAMING) {
+      finish(status);
+      lane.ctx().close();
+    } else {
+      respond(r.status());
+    }
+  }
+
+  void clientGone() {
+    if (phase == RelayPhase.DONE) {
+      return;
+    }
+    finish(phase == RelayPhase.STREAMING ? status : 499);
+    dropUpstream();
+  }
+
+  private void fail(int code, String why) {
+    LOG.log(System.Logger.Level.WARNING, "{0} {1} -> {2}: {3}", method, uri, code, why);
+    dropUpstream();
+    respond(code);
+  }
+
+  /** Answers the client with the proxy's own response, closing after it if the request body was not read. */
+  private void respond(int code) {
+    boolean close = !keepAlive || !upload.ended() || lane.closing();
+    lane.ctx().writeAndFlush(DirectMessages.error(code, clientVersion, close))
+        .addListener(close ? ChannelFutureListener.CLOSE : ChannelFutureListener.FIRE_EXCEPTION_ON_FAILURE);
+    finish(code);
+    lane.ended(this, !close);
+  }
+
+  private void dropUpstream() {
+    upload.drop();
+    if (lease != null) {
+      if (link != null) {
+        link.abandon();
+        link = null;
+      }
+      lease.discard();
+      lease = null;
+    }
+  }
+
+  private void finish(int code) {
+    if (phase == RelayPhase.DONE) {
+      return;
+    }
+    phase = RelayPhase.DONE;
+    relay.timeouts().forget(this);
+    long now = System.nanoTime();
+    relay.completed(new Completion(route.location(), "-", route.origin().authority(), method, uri, lane.client(),
+        code, upload.bytes(), bytesOut, now - startNanos, sentNanos < 0 ? -1 : now - sentNanos), lane.wire());
+  }
+}

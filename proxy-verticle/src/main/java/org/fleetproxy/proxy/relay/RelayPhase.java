@@ -1,0 +1,19 @@
+package org.fleetproxy.proxy.relay;
+
+/** Where an exchange stands, and so which of its route's deadlines applies. */
+enum RelayPhase {
+  CONNECTING, SENDING, AWAITING_HEAD, STREAMING, DONE;
+
+  /**
+   * Whether {@code quietMillis} without progress breaks this phase's deadline: the read timeout
+   * while a body moves either way, the response timeout while the head is awaited, none otherwise
+   * (connecting has the pool's own timer).
+   */
+  boolean overdue(long quietMillis, long timeoutMillis, long readTimeoutMillis) {
+    return switch (this) {
+      case SENDING, STREAMING -> quietMillis > readTimeoutMillis;
+      case AWAITING_HEAD -> quietMillis > timeoutMillis;
+      default -> false;
+    };
+  }
+}
