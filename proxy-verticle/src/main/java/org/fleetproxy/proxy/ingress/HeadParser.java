@@ -7,6 +7,7 @@ import org.fleetproxy.proxy.target.HostPort;
 
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -17,8 +18,12 @@ import java.util.List;
 final class HeadParser {
 
   private final Limits limits;
-  /** The current line's bytes, without CRLF; a head line longer than the limits is a fault anyway. */
-  private final byte[] line;
+  /**
+   * The current line's bytes, without CRLF. It starts small and grows to the longest line seen,
+   * up to the limits (a longer line is a fault anyway): an idle connection holds little.
+   */
+  private byte[] line = new byte[256];
+  private final int maxLine;
   private int length;
   private boolean cr;
   private boolean requestLineSeen;
@@ -40,7 +45,7 @@ final class HeadParser {
 
   HeadParser(Limits limits) {
     this.limits = limits;
-    this.line = new byte[Math.max(limits.maxRequestLine(), limits.maxHeaderSize())];
+    this.maxLine = Math.max(limits.maxRequestLine(), limits.maxHeaderSize());
   }
 
   /** Takes one byte; true when it ended the head (the blank line). */
@@ -61,9 +66,12 @@ final class HeadParser {
       return endOfLine();
     } else if (!requestLineSeen && length >= limits.maxRequestLine()) {
       fail(414, "request-line-too-long", "over " + limits.maxRequestLine() + " bytes");
-    } else if (headBytes > limits.maxRequestLine() + limits.maxHeaderSize() || length >= line.length) {
+    } else if (headBytes > limits.maxRequestLine() + limits.maxHeaderSize() || length >= maxLine) {
       fail(431, "header-too-large", "over " + limits.maxHeaderSize() + " bytes");
     } else {
+      if (length == line.length) {
+        line = Arrays.copyOf(line, Math.min(maxLine, line.length * 2));
+      }
       line[length++] = b;
     }
     return false;
