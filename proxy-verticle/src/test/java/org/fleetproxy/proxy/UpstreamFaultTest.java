@@ -16,6 +16,7 @@ import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -126,6 +127,38 @@ class UpstreamFaultTest extends ProxyTestBase {
       long ms = (System.nanoTime() - t0) / 1_000_000;
       assertTrue(ms >= 450 && ms < 5_000, "took " + ms + " ms");
     }
+  }
+
+  /**
+   * An upstream that answers before reading the body (a 413, say) and then reads it: the client
+   * gets the answer at once, the rest of its body still goes up, and both connections stay in use.
+   */
+  @Test
+  void anEarlyAnswerLetsTheRestOfTheBodyGoUpAndKeepsBothConnections() throws Exception {
+    StringBuilder bodies = new StringBuilder();
+    RawUpstream up = closeLater(new RawUpstream((s, u) -> {
+      InputStream in = s.getInputStream();
+      while (true) {
+        String head = u.readHead(in);
+        if (head.startsWith("POST")) {
+          write(s, "HTTP/1.1 413 Payload Too Large\r\nContent-Length: 4\r\n\r\nbig!");
+          bodies.append(new String(in.readNBytes(10_000), StandardCharsets.ISO_8859_1).length());
+        } else {
+          write(s, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
+        }
+      }
+    }));
+    startProxy(", event-loops: 1", "routes:\n" + route("/", up.url()));
+    try (RawClient raw = new RawClient(proxyPort)) {
+      raw.send("POST /up HTTP/1.1\r\nHost: x\r\nContent-Length: 10000\r\n\r\n");
+      RawResponse early = raw.read();
+      assertEquals(413, early.status());
+      raw.send("u".repeat(10_000));
+      assertEquals("ok", raw.send(GET).read().bodyText());
+      assertFalse(raw.closedWithin(200), "the client connection was closed");
+    }
+    assertEquals("10000", bodies.toString(), "the rest of the body did not reach the upstream");
+    assertEquals(1, up.connections.get(), "the upstream connection was not kept");
   }
 
   static java.util.stream.Stream<String> badResponseFraming() {

@@ -53,6 +53,11 @@ final class DirectExchange implements TimeoutSweep.Watched {
   private DirectMessages.ClientFraming framing;
   /** The upstream's 1xx head was relayed; its end-of-message marker is not. */
   private boolean interim;
+  /**
+   * The upstream answered before the whole request had gone up, and the client has that answer:
+   * the rest of the body still goes up, and the exchange ends when it is through.
+   */
+  private boolean answered;
   private int status;
   private long bytesOut;
   private boolean clientFlushPending;
@@ -133,6 +138,10 @@ final class DirectExchange implements TimeoutSweep.Watched {
   }
 
   private void requestSent() {
+    if (answered) {
+      complete();
+      return;
+    }
     if (phase == RelayPhase.SENDING) {
       phase = RelayPhase.AWAITING_HEAD;
     }
@@ -150,6 +159,11 @@ final class DirectExchange implements TimeoutSweep.Watched {
       return;
     }
     active();
+    if (answered) {
+      ReferenceCountUtil.release(msg);
+      upstreamFailed(new IllegalStateException("data after the end of the response"));
+      return;
+    }
     if (msg instanceof HttpResponse response) {
       head(response);
     }
@@ -180,11 +194,10 @@ final class DirectExchange implements TimeoutSweep.Watched {
       }
       return;
     }
-    boolean requestComplete = upload.complete();
     status = code;
     phase = RelayPhase.STREAMING;
     framing = DirectMessages.toClient(response, clientVersion, request.method() == HttpMethod.HEAD,
-        keepAlive && requestComplete && !lane.closing(), requestComplete);
+        keepAlive && !lane.closing());
     lane.ctx().write(response, lane.ctx().voidPromise());
     clientFlushPending = true;
   }
@@ -204,15 +217,32 @@ final class DirectExchange implements TimeoutSweep.Watched {
     lane.ctx().writeAndFlush(last).addListener(closeClient ? ChannelFutureListener.CLOSE
         : ChannelFutureListener.FIRE_EXCEPTION_ON_FAILURE);
     clientFlushPending = false;
+    if (!upload.complete() && !closeClient) {
+      // an early answer (a 413, a redirect): the upstream may still read the rest, as the client sends it
+      answered = true;
+      phase = RelayPhase.SENDING;
+      return;
+    }
+    complete();
+  }
+
+  /** The response has been written and the request sent: the connection goes back or away. */
+  private void complete() {
     finish(status);
-    if (framing.upstreamReusable()) {
+    if (framing.upstreamReusable() && upload.complete()) {
       link.release();
       lease.release(true, framing.reuseWindowMillis());
     } else {
-      link.abandon();
-      lease.discard();
+      dropUpstream();
     }
-    lane.ended(this, !closeClient);
+    lane.ended(this, framing.keepOpen() && upload.ended());
+  }
+
+  /** The exchange cannot go on after the client has its whole answer: both connections close. */
+  private void abandonAnswered() {
+    finish(status);
+    dropUpstream();
+    lane.ctx().close();
   }
 
   void upstreamReadComplete() {
@@ -235,6 +265,10 @@ final class DirectExchange implements TimeoutSweep.Watched {
 
   @Override
   public void timedOut() {
+    if (answered) {
+      abandonAnswered();
+      return;
+    }
     if (phase == RelayPhase.STREAMING) {
       abortMidResponse("no data for " + route.readTimeoutMillis() + " ms");
       return;
@@ -258,6 +292,10 @@ final class DirectExchange implements TimeoutSweep.Watched {
       return;
     }
     String why = cause == null ? "connection closed" : String.valueOf(cause.getMessage());
+    if (answered) {
+      abandonAnswered();
+      return;
+    }
     if (phase == RelayPhase.STREAMING) {
       abortMidResponse(why);
       return;
@@ -298,7 +336,7 @@ final class DirectExchange implements TimeoutSweep.Watched {
       return;
     }
     dropUpstream();
-    if (phase == RelayPhase.STREAMING) {
+    if (phase == RelayPhase.STREAMING || answered) {
       finish(status);
       lane.ctx().close();
     } else {
@@ -310,7 +348,7 @@ final class DirectExchange implements TimeoutSweep.Watched {
     if (phase == RelayPhase.DONE) {
       return;
     }
-    finish(phase == RelayPhase.STREAMING ? status : 499);
+    finish(phase == RelayPhase.STREAMING || answered ? status : 499);
     dropUpstream();
   }
 

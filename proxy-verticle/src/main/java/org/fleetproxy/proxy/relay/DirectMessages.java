@@ -87,17 +87,15 @@ final class DirectMessages {
    * chunks and an HTTP/1.0 client a body that ends with the connection.
    *
    * @param keepAlive whether the client connection may stay open, as far as the request goes
-   * @param requestComplete whether the whole request had gone upstream when the response began
    */
-  static ClientFraming toClient(HttpResponse response, HttpVersion clientVersion, boolean head, boolean keepAlive,
-                                boolean requestComplete) {
+  static ClientFraming toClient(HttpResponse response, HttpVersion clientVersion, boolean head, boolean keepAlive) {
     HttpHeaders headers = response.headers();
     int code = response.status().code();
     boolean bodyAllowed = !head && code != 204 && code != 304;
     // a body that ends with the connection leaves nothing to reuse
     boolean delimited = !bodyAllowed || headers.contains(HttpHeaderNames.CONTENT_LENGTH)
         || HttpUtil.isTransferEncodingChunked(response);
-    boolean reusable = requestComplete && delimited && KeepAlivePolicy.persistent(
+    boolean reusable = delimited && KeepAlivePolicy.persistent(
         response.protocolVersion() == HttpVersion.HTTP_1_0 ? io.vertx.core.http.HttpVersion.HTTP_1_0
             : io.vertx.core.http.HttpVersion.HTTP_1_1, connectionValues(headers));
     long window = reusable ? KeepAlivePolicy.reuseWindowMillis(headers.get(HttpHeaderNames.KEEP_ALIVE)) : -1;
