@@ -161,6 +161,38 @@ class UpstreamFaultTest extends ProxyTestBase {
     assertEquals(1, up.connections.get(), "the upstream connection was not kept");
   }
 
+  /**
+   * A client that leaves while its answer is on the way does not cost the upstream connection when
+   * the answer is short: it is read to its end and the connection serves the next request. A long
+   * answer is not waited for.
+   */
+  @org.junit.jupiter.params.ParameterizedTest
+  @org.junit.jupiter.params.provider.ValueSource(ints = {100, 200_000})
+  void aConnectionWhoseClientLeftIsReusedWhenItsAnswerIsShort(int length) throws Exception {
+    RawUpstream up = closeLater(new RawUpstream((s, u) -> {
+      InputStream in = s.getInputStream();
+      while (true) {
+        String head = u.readHead(in);
+        if (head.startsWith("GET /slow")) {
+          Thread.sleep(300);
+          write(s, "HTTP/1.1 200 OK\r\nContent-Length: " + length + "\r\n\r\n" + "s".repeat(length));
+        } else {
+          write(s, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
+        }
+      }
+    }));
+    startProxy(", event-loops: 1", "routes:\n" + route("/", up.url()));
+    try (RawClient gone = new RawClient(proxyPort)) {
+      gone.send("GET /slow HTTP/1.1\r\nHost: x\r\n\r\n");
+      Thread.sleep(100);
+    }
+    Thread.sleep(700);
+    try (RawClient raw = new RawClient(proxyPort)) {
+      assertEquals("ok", raw.send(GET).read().bodyText());
+    }
+    assertEquals(length <= 64 * 1024 ? 1 : 2, up.connections.get());
+  }
+
   static java.util.stream.Stream<String> badResponseFraming() {
     return java.util.stream.Stream.of(
         "Content-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n",

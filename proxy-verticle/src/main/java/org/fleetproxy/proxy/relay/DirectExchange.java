@@ -26,7 +26,7 @@ import java.io.IOException;
  * goes back to the client the same way ({@link DirectMessages} rewrites both heads). Same phases,
  * deadlines, retry and accounting as {@link Exchange}, without the Vert.x objects.
  */
-final class DirectExchange implements TimeoutSweep.Watched {
+final class DirectExchange implements UpstreamLink.Reader, TimeoutSweep.Watched {
 
   private static final System.Logger LOG = System.getLogger(DirectExchange.class.getName());
 
@@ -90,7 +90,8 @@ final class DirectExchange implements TimeoutSweep.Watched {
     upload.readComplete();
   }
 
-  void upstreamWritable(boolean writable) {
+  @Override
+  public void upstreamWritable(boolean writable) {
     upload.upstreamWritable(writable);
   }
 
@@ -153,7 +154,8 @@ final class DirectExchange implements TimeoutSweep.Watched {
   }
 
   /** What the upstream's decoder produced: a response head, a part of its body, or its end. */
-  void upstreamRead(Object msg) {
+  @Override
+  public void upstreamRead(Object msg) {
     if (phase == RelayPhase.DONE) {
       ReferenceCountUtil.release(msg);
       return;
@@ -245,7 +247,8 @@ final class DirectExchange implements TimeoutSweep.Watched {
     lane.ctx().close();
   }
 
-  void upstreamReadComplete() {
+  @Override
+  public void upstreamReadComplete() {
     if (clientFlushPending) {
       clientFlushPending = false;
       lane.ctx().flush();
@@ -287,7 +290,8 @@ final class DirectExchange implements TimeoutSweep.Watched {
    * reused connection that closes before answering a bodiless idempotent request was closed by
    * the upstream while idle: the request goes again, once, on a new connection.
    */
-  void upstreamFailed(Throwable cause) {
+  @Override
+  public void upstreamFailed(Throwable cause) {
     if (phase == RelayPhase.DONE) {
       return;
     }
@@ -348,8 +352,17 @@ final class DirectExchange implements TimeoutSweep.Watched {
     if (phase == RelayPhase.DONE) {
       return;
     }
-    finish(phase == RelayPhase.STREAMING || answered ? status : 499);
-    dropUpstream();
+    boolean streaming = phase == RelayPhase.STREAMING;
+    boolean drain = link != null && upload.complete() && !answered && (streaming || phase == RelayPhase.AWAITING_HEAD);
+    finish(streaming || answered ? status : 499);
+    if (!drain) {
+      dropUpstream();
+      return;
+    }
+    UpstreamDrain.start(link, lease, relay.timeouts(), request.method() == HttpMethod.HEAD, streaming ? framing : null,
+        interim, streaming ? route.readTimeoutMillis() : route.timeoutMillis());
+    link = null;
+    lease = null;
   }
 
   private void fail(int code, String why) {

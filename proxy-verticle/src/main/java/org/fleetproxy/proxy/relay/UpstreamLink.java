@@ -16,13 +16,26 @@ final class UpstreamLink extends ChannelInboundHandlerAdapter {
 
   static final String NAME = "fleetproxy-direct-upstream";
 
+  /** Whoever holds the lease and reads the connection: an exchange, or a drain after its client left. */
+  interface Reader {
+    /** A response head, a part of its body, or its end, as the codec decoded it. */
+    void upstreamRead(Object msg);
+
+    void upstreamReadComplete();
+
+    void upstreamWritable(boolean writable);
+
+    /** The connection failed, or closed when {@code cause} is null; the reader no longer holds the link. */
+    void upstreamFailed(Throwable cause);
+  }
+
   private ChannelHandlerContext ctx;
-  private DirectExchange exchange;
+  private Reader exchange;
   /** Set when an exchange gave the connection up mid-response: what is still in flight is dropped. */
   private boolean dropping;
 
   /** The link of {@code channel}, installed on first use; {@code exchange} receives its events from now on. */
-  static UpstreamLink attach(Channel channel, DirectExchange exchange) {
+  static UpstreamLink attach(Channel channel, Reader exchange) {
     ChannelPipeline pipeline = channel.pipeline();
     UpstreamLink link = (UpstreamLink) pipeline.get(NAME);
     if (link == null) {
@@ -32,6 +45,11 @@ final class UpstreamLink extends ChannelInboundHandlerAdapter {
     link.exchange = exchange;
     link.dropping = false;
     return link;
+  }
+
+  /** Another reader takes over the lease from now on. */
+  void handTo(Reader reader) {
+    exchange = reader;
   }
 
   /** The exchange ended cleanly: the connection may go back to the pool and serve anyone. */
@@ -96,7 +114,7 @@ final class UpstreamLink extends ChannelInboundHandlerAdapter {
 
   @Override
   public void channelInactive(ChannelHandlerContext ctx) throws Exception {
-    DirectExchange e = exchange;
+    Reader e = exchange;
     exchange = null;
     if (e != null) {
       e.upstreamFailed(null);
@@ -106,7 +124,7 @@ final class UpstreamLink extends ChannelInboundHandlerAdapter {
 
   @Override
   public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-    DirectExchange e = exchange;
+    Reader e = exchange;
     if (e != null) {
       exchange = null;
       e.upstreamFailed(cause);
