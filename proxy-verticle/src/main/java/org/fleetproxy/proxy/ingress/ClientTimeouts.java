@@ -28,20 +28,21 @@ import java.util.concurrent.TimeUnit;
  */
 final class ClientTimeouts extends ChannelDuplexHandler implements TimeoutSweep.Watched {
 
-  private final long idleNanos;
+  private final long idleMillis;
   private final long headNanos;
   private final RequestFraming framing;
   private final RejectionSink sink;
   private final TimeoutSweep sweep;
   private ChannelHandlerContext ctx;
   private int inFlight;
-  private long lastActivity = System.nanoTime();
+  /** On the sweep's coarse clock: a clock read per message would cost more than the check is worth. */
+  private long lastActivity;
   private boolean headLate;
 
   /** @param sweep the event loop's deadline sweep, which looks at this connection on every tick */
   ClientTimeouts(long idleMillis, long headerTimeoutMillis, RequestFraming framing, RejectionSink sink,
                  TimeoutSweep sweep) {
-    this.idleNanos = TimeUnit.MILLISECONDS.toNanos(idleMillis);
+    this.idleMillis = idleMillis;
     this.headNanos = TimeUnit.MILLISECONDS.toNanos(headerTimeoutMillis);
     this.framing = framing;
     this.sink = sink;
@@ -51,6 +52,7 @@ final class ClientTimeouts extends ChannelDuplexHandler implements TimeoutSweep.
   @Override
   public void handlerAdded(ChannelHandlerContext ctx) {
     this.ctx = ctx;
+    lastActivity = sweep.now();
     sweep.watch(this);
   }
 
@@ -59,7 +61,7 @@ final class ClientTimeouts extends ChannelDuplexHandler implements TimeoutSweep.
     long now = System.nanoTime();
     long headStart = framing.headStartNanos();
     headLate = headStart >= 0 && now - headStart > headNanos && inFlight == 0;
-    return headLate || headStart < 0 && inFlight == 0 && now - lastActivity > idleNanos;
+    return headLate || headStart < 0 && inFlight == 0 && nowMillis - lastActivity > idleMillis;
   }
 
   @Override
@@ -91,7 +93,7 @@ final class ClientTimeouts extends ChannelDuplexHandler implements TimeoutSweep.
 
   @Override
   public void channelRead(ChannelHandlerContext ctx, Object msg) {
-    lastActivity = System.nanoTime();
+    lastActivity = sweep.now();
     if (msg instanceof HttpRequest) {
       inFlight++;
     }
@@ -100,7 +102,7 @@ final class ClientTimeouts extends ChannelDuplexHandler implements TimeoutSweep.
 
   @Override
   public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
-    lastActivity = System.nanoTime();
+    lastActivity = sweep.now();
     boolean interim = msg instanceof HttpResponse r && r.status().codeClass() == HttpStatusClass.INFORMATIONAL;
     if (msg instanceof LastHttpContent && !interim && inFlight > 0) {
       inFlight--;

@@ -26,7 +26,7 @@ import java.io.IOException;
  * goes back to the client the same way ({@link DirectMessages} rewrites both heads). Same phases,
  * deadlines, retry and accounting as {@link Exchange}, without the Vert.x objects.
  */
-final class DirectExchange implements UpstreamLink.Reader, TimeoutSweep.Watched {
+final class DirectExchange implements UpstreamLink.Reader {
 
   private static final System.Logger LOG = System.getLogger(DirectExchange.class.getName());
 
@@ -126,7 +126,6 @@ final class DirectExchange implements UpstreamLink.Reader, TimeoutSweep.Watched 
       return;
     }
     link = UpstreamLink.attach(lease.channel(), this);
-    relay.timeouts().watch(this);
     lastActivity = relay.timeouts().now();
     sentNanos = System.nanoTime();
     phase = RelayPhase.SENDING;
@@ -261,13 +260,12 @@ final class DirectExchange implements UpstreamLink.Reader, TimeoutSweep.Watched 
     }
   }
 
-  @Override
-  public boolean expired(long now) {
+  /** Whether the deadline of the phase passed; its connection's {@link DirectLane} asks on every sweep. */
+  boolean expired(long now) {
     return phase.overdue(now - lastActivity, route.timeoutMillis(), route.readTimeoutMillis());
   }
 
-  @Override
-  public void timedOut() {
+  void timedOut() {
     if (answered) {
       abandonAnswered();
       return;
@@ -308,7 +306,6 @@ final class DirectExchange implements UpstreamLink.Reader, TimeoutSweep.Watched 
     dropUpstream();
     if (stale && !retried && !hasBody && upload.ended() && DirectMessages.idempotent(request.method())) {
       retried = true;
-      relay.timeouts().forget(this);
       phase = RelayPhase.CONNECTING;
       acquire(true);
       return;
@@ -397,7 +394,6 @@ final class DirectExchange implements UpstreamLink.Reader, TimeoutSweep.Watched 
       return;
     }
     phase = RelayPhase.DONE;
-    relay.timeouts().forget(this);
     long now = System.nanoTime();
     relay.completed(new Completion(route.location(), "-", route.origin().authority(), method, uri, lane.client(),
         code, upload.bytes(), bytesOut, now - startNanos, sentNanos < 0 ? -1 : now - sentNanos), lane.wire());

@@ -16,6 +16,7 @@ import org.fleetproxy.proxy.ActiveConfig;
 import org.fleetproxy.proxy.ingress.ClientPipeline;
 import org.fleetproxy.proxy.ingress.WireBytes;
 import org.fleetproxy.proxy.route.Route;
+import org.fleetproxy.proxy.timing.TimeoutSweep;
 
 import java.net.InetSocketAddress;
 import java.util.ArrayDeque;
@@ -30,7 +31,7 @@ import java.util.function.Supplier;
  * after it on that connection, so the two never answer out of order. While an exchange is in
  * flight, pipelined requests wait here with reading paused.
  */
-public final class DirectLane extends ChannelInboundHandlerAdapter {
+public final class DirectLane extends ChannelInboundHandlerAdapter implements TimeoutSweep.Watched {
 
   private final Supplier<ActiveConfig> config;
   private final RelayContext relay;
@@ -69,6 +70,25 @@ public final class DirectLane extends ChannelInboundHandlerAdapter {
     }
     tls = ctx.pipeline().get(SslHandler.class) != null;
     wire = ctx.pipeline().get(WireBytes.class);
+    relay.timeouts().watch(this);
+  }
+
+  @Override
+  public void handlerRemoved(ChannelHandlerContext ctx) {
+    relay.timeouts().forget(this);
+  }
+
+  /** The deadlines of the exchange in flight, looked at through its connection's one registration. */
+  @Override
+  public boolean expired(long now) {
+    return exchange != null && exchange.expired(now);
+  }
+
+  @Override
+  public void timedOut() {
+    // the sweep forgets what timed out: the connection stays watched for its next exchanges
+    relay.timeouts().watch(this);
+    exchange.timedOut();
   }
 
   ContextInternal context() {
@@ -222,6 +242,7 @@ public final class DirectLane extends ChannelInboundHandlerAdapter {
 
   @Override
   public void channelInactive(ChannelHandlerContext ctx) throws Exception {
+    relay.timeouts().forget(this);
     releaseHeld();
     DirectExchange e = exchange;
     exchange = null;
