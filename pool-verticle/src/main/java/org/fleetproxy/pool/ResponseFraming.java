@@ -4,7 +4,6 @@ import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPromise;
-import io.netty.util.ByteProcessor;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -17,7 +16,7 @@ import java.util.List;
  * inspected: once a final head is accepted the handler stands aside until the next request is
  * written, which the pool only does after the previous exchange ended.
  */
-final class ResponseFraming extends ChannelDuplexHandler implements ByteProcessor {
+final class ResponseFraming extends ChannelDuplexHandler {
 
   static final String NAME = "fleetproxy-response-framing";
   private static final int MAX_HEAD = UpstreamPool.MAX_RESPONSE_HEADER_BYTES;
@@ -46,6 +45,7 @@ final class ResponseFraming extends ChannelDuplexHandler implements ByteProcesso
   private int candidates = ANY;
   private List<String> capture;
   private final StringBuilder value = new StringBuilder();
+  private final byte[] scratch = new byte[256];
 
   @Override
   public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
@@ -59,7 +59,7 @@ final class ResponseFraming extends ChannelDuplexHandler implements ByteProcesso
   @Override
   public void channelRead(ChannelHandlerContext ctx, Object msg) {
     if (inHead && msg instanceof ByteBuf buf) {
-      buf.forEachByte(this);
+      scan(buf);
       if (fault != null) {
         buf.release();
         ctx.fireExceptionCaught(new IllegalStateException("invalid upstream response framing: " + fault));
@@ -70,13 +70,26 @@ final class ResponseFraming extends ChannelDuplexHandler implements ByteProcesso
     ctx.fireChannelRead(msg);
   }
 
-  /** Reads one head byte; false once the head ended, was found faulty, or grew past the decoder's limit. */
-  @Override
-  public boolean process(byte b) {
-    char c = (char) (b & 0xFF);
-    if (++headBytes > MAX_HEAD) {
-      return false;
+  /**
+   * Reads the head bytes of {@code buf}, a few hundred at a time copied out so the scan is a
+   * plain loop over an array; past the decoder's limit nothing more is looked at.
+   */
+  private void scan(ByteBuf buf) {
+    byte[] bytes = scratch;
+    for (int from = buf.readerIndex(), end = buf.writerIndex(); from < end; from += bytes.length) {
+      int n = Math.min(end - from, bytes.length);
+      buf.getBytes(from, bytes, 0, n);
+      for (int i = 0; i < n; i++) {
+        if (++headBytes > MAX_HEAD || !process(bytes[i])) {
+          return;
+        }
+      }
     }
+  }
+
+  /** Reads one head byte; false once the head ended or was found faulty. */
+  private boolean process(byte b) {
+    char c = (char) (b & 0xFF);
     if (c == '\r') {
       carriageReturn = true;
       return true;
