@@ -4,6 +4,7 @@ import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClientAgent;
+import io.vertx.core.internal.ContextInternal;
 
 import java.util.ArrayList;
 import java.util.Collection;
@@ -51,6 +52,23 @@ public final class LoopPool {
       queues.put(key, q);
     }
     return q;
+  }
+
+  /**
+   * Runs {@code action} on this partition's context: a connection or timer it creates belongs to
+   * this event loop even when the caller runs outside any Vert.x context (a Netty handler).
+   */
+  <T> T onOwnContext(Supplier<T> action) {
+    ContextInternal own = (ContextInternal) context;
+    if (ContextInternal.current() == own) {
+      return action.get();
+    }
+    ContextInternal previous = own.beginDispatch();
+    try {
+      return action.get();
+    } finally {
+      own.endDispatch(previous);
+    }
   }
 
   /** Told +1 for every connection opened and -1 for every one that leaves, on this event loop. */

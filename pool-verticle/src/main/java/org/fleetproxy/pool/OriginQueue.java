@@ -74,6 +74,10 @@ final class OriginQueue {
    * completes after the deadline is closed at once.
    */
   private Future<PooledConnection> connect() {
+    return loop.onOwnContext(this::open);
+  }
+
+  private Future<PooledConnection> open() {
     PoolSettings settings = loop.settings();
     leased++;
     if (shared != null) {

@@ -2,7 +2,6 @@ package org.fleetproxy.proxy;
 
 import io.netty.channel.ChannelPipeline;
 import io.vertx.core.Future;
-import io.vertx.core.internal.ContextInternal;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.VerticleBase;
 import io.netty.handler.codec.http.TooLongHttpHeaderException;
@@ -188,7 +187,7 @@ public final class ProxyVerticle extends VerticleBase implements RelayContext, R
         h2cSocket == null ? null : (channel, held) -> H2cBridge.priorKnowledge(this, h2cSocket, channel, held),
         timeouts);
     if (pipeline != null) {
-      DirectLane.install(pipeline, config::get, this, (ContextInternal) context);
+      DirectLane.install(pipeline, config::get, this);
     }
   }
 

@@ -12,7 +12,6 @@ import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.ReferenceCountUtil;
 import io.vertx.core.AsyncResult;
-import io.vertx.core.internal.ContextInternal;
 import org.fleetproxy.pool.PooledConnection;
 import org.fleetproxy.proxy.ingress.Rejection;
 import org.fleetproxy.proxy.route.Route;
@@ -101,14 +100,7 @@ final class DirectExchange implements UpstreamLink.Reader {
   }
 
   private void acquire(boolean fresh) {
-    // a connection opened here must belong to this event loop's context, not to a new one
-    ContextInternal context = lane.context();
-    ContextInternal previous = context.beginDispatch();
-    try {
-      (fresh ? relay.pool().acquireFresh(route.origin()) : relay.pool().acquire(route.origin())).onComplete(this::leased);
-    } finally {
-      context.endDispatch(previous);
-    }
+    (fresh ? relay.pool().acquireFresh(route.origin()) : relay.pool().acquire(route.origin())).onComplete(this::leased);
   }
 
   private void leased(AsyncResult<PooledConnection> ar) {

@@ -9,7 +9,6 @@ import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.util.ReferenceCountUtil;
-import io.vertx.core.internal.ContextInternal;
 import io.vertx.core.net.impl.ShutdownEvent;
 import org.fleetproxy.pool.UpstreamPool;
 import org.fleetproxy.proxy.ActiveConfig;
@@ -35,7 +34,6 @@ public final class DirectLane extends ChannelInboundHandlerAdapter implements Ti
 
   private final Supplier<ActiveConfig> config;
   private final RelayContext relay;
-  private final ContextInternal context;
   private ChannelHandlerContext ctx;
   private String client = "-";
   private boolean tls;
@@ -47,19 +45,14 @@ public final class DirectLane extends ChannelInboundHandlerAdapter implements Ti
   private ShutdownEvent shutdown;
   private boolean bodyBackedUp;
 
-  private DirectLane(Supplier<ActiveConfig> config, RelayContext relay, ContextInternal context) {
+  private DirectLane(Supplier<ActiveConfig> config, RelayContext relay) {
     this.config = config;
     this.relay = relay;
-    this.context = context;
   }
 
-  /**
-   * Puts the lane on a client connection's pipeline, after the proxy's own ingress handlers;
-   * {@code context} is the proxy instance's, on whose event loop the connection runs.
-   */
-  public static void install(ChannelPipeline pipeline, Supplier<ActiveConfig> config, RelayContext relay,
-                             ContextInternal context) {
-    pipeline.addBefore("handler", ClientPipeline.DIRECT, new DirectLane(config, relay, context));
+  /** Puts the lane on a client connection's pipeline, after the proxy's own ingress handlers. */
+  public static void install(ChannelPipeline pipeline, Supplier<ActiveConfig> config, RelayContext relay) {
+    pipeline.addBefore("handler", ClientPipeline.DIRECT, new DirectLane(config, relay));
   }
 
   @Override
@@ -89,10 +82,6 @@ public final class DirectLane extends ChannelInboundHandlerAdapter implements Ti
     // the sweep forgets what timed out: the connection stays watched for its next exchanges
     relay.timeouts().watch(this);
     exchange.timedOut();
-  }
-
-  ContextInternal context() {
-    return context;
   }
 
   ChannelHandlerContext ctx() {

@@ -93,17 +93,19 @@ final class DirectMessages {
     int code = response.status().code();
     boolean bodyAllowed = !head && code != 204 && code != 304;
     // a body that ends with the connection leaves nothing to reuse
-    boolean delimited = !bodyAllowed || headers.contains(HttpHeaderNames.CONTENT_LENGTH)
-        || HttpUtil.isTransferEncodingChunked(response);
+    boolean hasLength = headers.contains(HttpHeaderNames.CONTENT_LENGTH);
+    boolean delimited = !bodyAllowed || hasLength || HttpUtil.isTransferEncodingChunked(response);
+    List<String> connection = headers.contains(HttpHeaderNames.CONNECTION)
+        ? headers.getAll(HttpHeaderNames.CONNECTION) : List.of();
     boolean reusable = delimited && KeepAlivePolicy.persistent(
         response.protocolVersion() == HttpVersion.HTTP_1_0 ? io.vertx.core.http.HttpVersion.HTTP_1_0
-            : io.vertx.core.http.HttpVersion.HTTP_1_1, connectionValues(headers));
+            : io.vertx.core.http.HttpVersion.HTTP_1_1, connection);
     long window = reusable ? KeepAlivePolicy.reuseWindowMillis(headers.get(HttpHeaderNames.KEEP_ALIVE)) : -1;
-    HopByHop.strip(headers);
+    HopByHop.strip(headers, connection);
     boolean chunked = false;
     boolean keepOpen = keepAlive;
     boolean http10 = clientVersion == HttpVersion.HTTP_1_0;
-    if (bodyAllowed && !headers.contains(HttpHeaderNames.CONTENT_LENGTH)) {
+    if (bodyAllowed && !hasLength) {
       if (http10) {
         keepOpen = false;
       } else {
@@ -118,10 +120,6 @@ final class DirectMessages {
     }
     response.setProtocolVersion(clientVersion);
     return new ClientFraming(chunked, keepOpen, reusable, window);
-  }
-
-  private static List<String> connectionValues(HttpHeaders headers) {
-    return headers.contains(HttpHeaderNames.CONNECTION) ? headers.getAll(HttpHeaderNames.CONNECTION) : List.of();
   }
 
   /** An upstream's 1xx response as one message for the client, without hop-by-hop fields. */

@@ -43,8 +43,12 @@ final class HopByHop {
    * Names are compared as the decoder left them, without making strings of them.
    */
   static void strip(HttpHeaders headers) {
-    List<String> named = headers.contains(HttpHeaderNames.CONNECTION)
-        ? tokens(headers.getAll(HttpHeaderNames.CONNECTION)) : null;
+    strip(headers, headers.contains(HttpHeaderNames.CONNECTION) ? headers.getAll(HttpHeaderNames.CONNECTION) : List.of());
+  }
+
+  /** As above, with the message's {@code Connection} values already read. */
+  static void strip(HttpHeaders headers, List<String> connection) {
+    List<String> named = connection.isEmpty() ? null : tokens(connection);
     List<CharSequence> drop = null;
     for (Iterator<Map.Entry<CharSequence, CharSequence>> it = headers.iteratorCharSequence(); it.hasNext(); ) {
       CharSequence name = it.next().getKey();

@@ -33,6 +33,8 @@ final class UpstreamLink extends ChannelInboundHandlerAdapter {
   private Reader exchange;
   /** Set when an exchange gave the connection up mid-response: what is still in flight is dropped. */
   private boolean dropping;
+  /** Whether this read batch went to a reader: the Vert.x connection has nothing to do at its end. */
+  private boolean consumed;
 
   /** The link of {@code channel}, installed on first use; {@code exchange} receives its events from now on. */
   static UpstreamLink attach(Channel channel, Reader exchange) {
@@ -88,6 +90,7 @@ final class UpstreamLink extends ChannelInboundHandlerAdapter {
   @Override
   public void channelRead(ChannelHandlerContext ctx, Object msg) {
     if (exchange != null) {
+      consumed = true;
       exchange.upstreamRead(msg);
     } else if (dropping) {
       ReferenceCountUtil.release(msg);
@@ -101,7 +104,10 @@ final class UpstreamLink extends ChannelInboundHandlerAdapter {
     if (exchange != null) {
       exchange.upstreamReadComplete();
     }
-    ctx.fireChannelReadComplete();
+    if (!consumed) {
+      ctx.fireChannelReadComplete();
+    }
+    consumed = false;
   }
 
   @Override
