@@ -20,9 +20,10 @@ public final class ClientPipeline {
   static final String FRAMING = "fleetproxy-framing";
   static final String VERDICT = "fleetproxy-verdict";
   static final String KEEP_ALIVE = "fleetproxy-keep-alive";
-  static final String TIMEOUTS = "fleetproxy-timeouts";
+  /** The last handler every HTTP/1.x request passes; the direct relay's place is right after it. */
+  public static final String TIMEOUTS = "fleetproxy-timeouts";
   static final String CONNECT = "fleetproxy-connect";
-  /** The direct relay's place: after every check, just before the server. */
+  /** The direct relay's place: after every check, before what only the server needs. */
   public static final String DIRECT = "fleetproxy-direct";
 
   private ClientPipeline() {
@@ -51,13 +52,14 @@ public final class ClientPipeline {
         pipeline.addBefore("httpDecoder", WireBytes.NAME, new WireBytes(traffic));
         pipeline.addBefore("httpDecoder", FRAMING, framing);
         pipeline.addBefore("handler", VERDICT, new RequestVerdict(verdicts, framing, sink));
-        pipeline.addBefore("handler", KEEP_ALIVE, new ClientKeepAlive());
-        pipeline.addBefore("handler", CONNECT, new ConnectReasonPhrase());
         if (pipeline.get("idle") != null) {
           pipeline.remove("idle");
         }
         pipeline.addBefore("handler", TIMEOUTS,
             new ClientTimeouts(idleTimeoutMillis, limits.headerTimeoutMillis(), framing, sink, sweep));
+        // what only the server needs comes after the direct relay's place, so its requests skip it
+        pipeline.addBefore("handler", KEEP_ALIVE, new ClientKeepAlive());
+        pipeline.addBefore("handler", CONNECT, new ConnectReasonPhrase());
         return pipeline;
       }
     }

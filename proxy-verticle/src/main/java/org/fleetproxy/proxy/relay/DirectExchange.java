@@ -7,12 +7,12 @@ import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponse;
-import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.ReferenceCountUtil;
 import io.vertx.core.AsyncResult;
 import org.fleetproxy.pool.PooledConnection;
+import org.fleetproxy.proxy.ingress.ClientKeepAlive;
 import org.fleetproxy.proxy.ingress.Rejection;
 import org.fleetproxy.proxy.route.Route;
 import org.fleetproxy.proxy.timing.TimeoutSweep;
@@ -71,7 +71,7 @@ final class DirectExchange implements UpstreamLink.Reader {
     this.uri = request.uri();
     this.clientVersion = request.protocolVersion();
     this.http10 = clientVersion == HttpVersion.HTTP_1_0;
-    this.keepAlive = HttpUtil.isKeepAlive(request);
+    this.keepAlive = ClientKeepAlive.persistent(request);
     this.hasBody = DirectMessages.hasBody(request.headers());
     this.upload = new RequestUpload(lane, this::active, this::requestSent);
   }

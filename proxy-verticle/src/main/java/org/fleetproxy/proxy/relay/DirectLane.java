@@ -52,7 +52,7 @@ public final class DirectLane extends ChannelInboundHandlerAdapter implements Ti
 
   /** Puts the lane on a client connection's pipeline, after the proxy's own ingress handlers. */
   public static void install(ChannelPipeline pipeline, Supplier<ActiveConfig> config, RelayContext relay) {
-    pipeline.addBefore("handler", ClientPipeline.DIRECT, new DirectLane(config, relay));
+    pipeline.addAfter(ClientPipeline.TIMEOUTS, ClientPipeline.DIRECT, new DirectLane(config, relay));
   }
 
   @Override
