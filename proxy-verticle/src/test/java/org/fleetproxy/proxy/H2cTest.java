@@ -1,5 +1,6 @@
 package org.fleetproxy.proxy;
 
+import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.HttpVersion;
@@ -83,7 +84,10 @@ class H2cTest extends ProxyTestBase {
   @Test
   void http2StreamsReuseTheUpstreamConnection() throws Exception {
     startProxy("routes:\n" + route("/", up.url()));
-    HttpClient client = vertx.createHttpClient(new HttpClientOptions().setProtocolVersion(HttpVersion.HTTP_2)
+    // a client of its own: one on the long-lived test instance has hung after many other tests
+    Vertx own = Vertx.vertx();
+    closeLater(() -> own.close().await(10, TimeUnit.SECONDS));
+    HttpClient client = own.createHttpClient(new HttpClientOptions().setProtocolVersion(HttpVersion.HTTP_2)
         .setHttp2ClearTextUpgrade(false));
     for (int i = 0; i < 20; i++) {
       assertEquals(200, client.request(new RequestOptions().setHost("127.0.0.1").setPort(proxyPort).setURI("/r" + i))
