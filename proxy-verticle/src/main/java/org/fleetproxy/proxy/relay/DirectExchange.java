@@ -73,7 +73,7 @@ final class DirectExchange implements UpstreamLink.Reader {
     this.http10 = clientVersion == HttpVersion.HTTP_1_0;
     this.keepAlive = ClientKeepAlive.persistent(request);
     this.hasBody = DirectMessages.hasBody(request.headers());
-    this.upload = new RequestUpload(lane, this::active, this::requestSent);
+    this.upload = new RequestUpload(lane, this);
   }
 
   boolean requestEnded() {
@@ -129,7 +129,7 @@ final class DirectExchange implements UpstreamLink.Reader {
     }
   }
 
-  private void requestSent() {
+  void requestSent() {
     if (answered) {
       complete();
       return;
@@ -140,7 +140,7 @@ final class DirectExchange implements UpstreamLink.Reader {
     active();
   }
 
-  private void active() {
+  void active() {
     lastActivity = relay.timeouts().now();
   }
 

@@ -14,8 +14,7 @@ import java.util.ArrayDeque;
 final class RequestUpload {
 
   private final DirectLane lane;
-  private final Runnable progress;
-  private final Runnable sent;
+  private final DirectExchange exchange;
   private ArrayDeque<HttpContent> pending;
   private UpstreamLink link;
   private boolean ended;
@@ -23,14 +22,10 @@ final class RequestUpload {
   private boolean dropped;
   private long bytes;
 
-  /**
-   * @param progress told of each part written upstream
-   * @param sent told once the end of the request has been written upstream
-   */
-  RequestUpload(DirectLane lane, Runnable progress, Runnable sent) {
+  /** {@code exchange} is told of each part written upstream, and once the end of the request is. */
+  RequestUpload(DirectLane lane, DirectExchange exchange) {
     this.lane = lane;
-    this.progress = progress;
-    this.sent = sent;
+    this.exchange = exchange;
   }
 
   /** Whether the client's decoder has produced the end of the request. */
@@ -105,7 +100,7 @@ final class RequestUpload {
       return;
     }
     link.write(content);
-    progress.run();
+    exchange.active();
     if (!link.channel().isWritable()) {
       lane.bodyBackedUp(true);
     }
@@ -113,7 +108,7 @@ final class RequestUpload {
 
   private void sentAll() {
     complete = true;
-    sent.run();
+    exchange.requestSent();
   }
 
   /** The client's read batch ended: what it brought goes out together. */
