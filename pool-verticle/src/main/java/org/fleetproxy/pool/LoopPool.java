@@ -55,14 +55,15 @@ public final class LoopPool {
   }
 
   /**
-   * Runs {@code action} on this partition's context: a connection or timer it creates belongs to
-   * this event loop even when the caller runs outside any Vert.x context (a Netty handler).
+   * Runs {@code action} on this partition's context when the caller runs outside any Vert.x
+   * context (a Netty handler), so that a connection or timer it creates belongs to this event
+   * loop; a caller on a context (a request's own, say) keeps it, and its callbacks come back there.
    */
   <T> T onOwnContext(Supplier<T> action) {
-    ContextInternal own = (ContextInternal) context;
-    if (ContextInternal.current() == own) {
+    if (ContextInternal.current() != null) {
       return action.get();
     }
+    ContextInternal own = (ContextInternal) context;
     ContextInternal previous = own.beginDispatch();
     try {
       return action.get();
