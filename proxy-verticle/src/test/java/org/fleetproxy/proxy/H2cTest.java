@@ -1,6 +1,6 @@
 package org.fleetproxy.proxy;
 
-import io.vertx.core.Vertx;
+import io.vertx.core.Context;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.HttpVersion;
@@ -84,14 +84,13 @@ class H2cTest extends ProxyTestBase {
   @Test
   void http2StreamsReuseTheUpstreamConnection() throws Exception {
     startProxy("routes:\n" + route("/", up.url()));
-    // a client of its own: one on the long-lived test instance has hung after many other tests
-    Vertx own = Vertx.vertx();
-    closeLater(() -> own.close().await(10, TimeUnit.SECONDS));
-    HttpClient client = own.createHttpClient(new HttpClientOptions().setProtocolVersion(HttpVersion.HTTP_2)
+    HttpClient client = vertx.createHttpClient(new HttpClientOptions().setProtocolVersion(HttpVersion.HTTP_2)
         .setHttp2ClearTextUpgrade(false));
+    Context context = vertx.getOrCreateContext();
     for (int i = 0; i < 20; i++) {
-      assertEquals(200, client.request(new RequestOptions().setHost("127.0.0.1").setPort(proxyPort).setURI("/r" + i))
-          .compose(req -> req.send()).compose(resp -> resp.body().map(b -> resp.statusCode()))
+      RequestOptions get = new RequestOptions().setHost("127.0.0.1").setPort(proxyPort).setURI("/r" + i);
+      assertEquals(200, onContext(context, () -> client.request(get)
+          .compose(req -> req.send()).compose(resp -> resp.body().map(b -> resp.statusCode())))
           .await(10, TimeUnit.SECONDS));
     }
     client.close();

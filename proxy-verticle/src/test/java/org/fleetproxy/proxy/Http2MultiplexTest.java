@@ -1,5 +1,6 @@
 package org.fleetproxy.proxy;
 
+import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientOptions;
@@ -38,9 +39,11 @@ class Http2MultiplexTest extends ProxyTestBase {
     HttpClient client = vertx.createHttpClient(new HttpClientOptions().setProtocolVersion(HttpVersion.HTTP_2)
         .setHttp2ClearTextUpgrade(false).setHttp2MultiplexingLimit(200), new PoolOptions().setHttp2MaxSize(1));
     List<Future<String>> answers = new ArrayList<>();
+    Context context = vertx.getOrCreateContext();
     for (int i = 0; i < 100; i++) {
-      answers.add(client.request(new RequestOptions().setHost("127.0.0.1").setPort(proxyPort).setURI("/s" + i))
-          .compose(req -> req.send()).compose(resp -> resp.body().map(b -> resp.version() + " " + b)));
+      RequestOptions get = new RequestOptions().setHost("127.0.0.1").setPort(proxyPort).setURI("/s" + i);
+      answers.add(onContext(context, () -> client.request(get)
+          .compose(req -> req.send()).compose(resp -> resp.body().map(b -> resp.version() + " " + b))));
     }
     Future.all(answers).await(30, TimeUnit.SECONDS);
     for (int i = 0; i < 100; i++) {

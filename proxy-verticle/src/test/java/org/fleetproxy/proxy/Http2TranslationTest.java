@@ -145,7 +145,8 @@ class Http2TranslationTest extends ProxyTestBase {
     MessageDigest got = sha256();
     long[] n = {0};
     String[] framing = new String[2];
-    client.request(new RequestOptions().setHost("localhost").setPort(proxyPort).setURI("/download"))
+    onContext(vertx.getOrCreateContext(), () -> client.request(new RequestOptions().setHost("localhost")
+        .setPort(proxyPort).setURI("/download"))
         .compose(req -> req.send())
         .compose(resp -> {
           framing[0] = resp.version().name();
@@ -156,7 +157,7 @@ class Http2TranslationTest extends ProxyTestBase {
             throttle(resp, n[0], b.length(), 5);
           });
           return resp.end();
-        }).await(120, TimeUnit.SECONDS);
+        })).await(120, TimeUnit.SECONDS);
     client.close();
     assertEquals("HTTP_2", framing[0]);
     assertNull(framing[1], "no HTTP/1 framing over HTTP/2");
