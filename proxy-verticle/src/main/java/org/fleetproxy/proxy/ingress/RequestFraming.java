@@ -27,6 +27,7 @@ final class RequestFraming extends ChannelInboundHandlerAdapter {
   private long remaining;
   private long bodyBytes;
   private final StringBuilder line = new StringBuilder();
+  private final byte[] scratch = new byte[256];
   private boolean cr;
   private boolean lineDone;
   private long headStartNanos = -1;
@@ -129,28 +130,39 @@ final class RequestFraming extends ChannelInboundHandlerAdapter {
     if (headStartNanos < 0) {
       headStartNanos = System.nanoTime();
     }
+    // copied out a few hundred bytes at a time: the parser then reads an array, not the buffer per byte
+    byte[] bytes = scratch;
     while (i < end) {
-      if (head.feed(buf.getByte(i++))) {
-        headStartNanos = -1;
-        Rejection verdict = head.verdict();
-        verdicts.add(verdict == null ? RequestVerdict.ACCEPTED : verdict);
-        if (verdict != null) {
-          state = State.DISCARD;
-        } else if (head.opensTunnel()) {
-          // what follows a tunnel or an upgrade is not HTTP; the server decides whether it is granted
-          state = State.PASSTHROUGH;
-        } else if (head.chunked()) {
-          state = State.CHUNK_SIZE;
-          bodyBytes = 0;
-        } else if (head.contentLength() > 0) {
-          state = State.BODY;
-          remaining = head.contentLength();
+      int n = Math.min(end - i, bytes.length);
+      buf.getBytes(i, bytes, 0, n);
+      for (int k = 0; k < n; k++) {
+        if (head.feed(bytes[k])) {
+          headEnded();
+          return i + k + 1;
         }
-        head.reset();
-        return i;
       }
+      i += n;
     }
     return i;
+  }
+
+  private void headEnded() {
+    headStartNanos = -1;
+    Rejection verdict = head.verdict();
+    verdicts.add(verdict == null ? RequestVerdict.ACCEPTED : verdict);
+    if (verdict != null) {
+      state = State.DISCARD;
+    } else if (head.opensTunnel()) {
+      // what follows a tunnel or an upgrade is not HTTP; the server decides whether it is granted
+      state = State.PASSTHROUGH;
+    } else if (head.chunked()) {
+      state = State.CHUNK_SIZE;
+      bodyBytes = 0;
+    } else if (head.contentLength() > 0) {
+      state = State.BODY;
+      remaining = head.contentLength();
+    }
+    head.reset();
   }
 
   /**
