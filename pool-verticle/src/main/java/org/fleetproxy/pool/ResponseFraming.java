@@ -72,7 +72,9 @@ final class ResponseFraming extends ChannelDuplexHandler {
 
   /**
    * Reads the head bytes of {@code buf}, a few hundred at a time copied out so the scan is a
-   * plain loop over an array; past the decoder's limit nothing more is looked at.
+   * plain loop over an array; past the decoder's limit nothing more is looked at. The rest of a
+   * line that can no longer tell anything but its end (the status line after its code, a field
+   * other than the two framing ones) is only checked for control characters, in a tight loop.
    */
   private void scan(ByteBuf buf) {
     byte[] bytes = scratch;
@@ -80,11 +82,37 @@ final class ResponseFraming extends ChannelDuplexHandler {
       int n = Math.min(end - from, bytes.length);
       buf.getBytes(from, bytes, 0, n);
       for (int i = 0; i < n; i++) {
+        if (restOfLineIsPlain()) {
+          int run = plainRun(bytes, i, Math.min(n, i + MAX_HEAD - headBytes));
+          i += run;
+          column += run;
+          headBytes += run;
+          if (i == n) {
+            break;
+          }
+        }
         if (++headBytes > MAX_HEAD || !process(bytes[i])) {
           return;
         }
       }
     }
+  }
+
+  private boolean restOfLineIsPlain() {
+    return !carriageReturn && capture == null && (statusLineSeen ? candidates == 0 || !inName : column > 11);
+  }
+
+  /** How many bytes from {@code from} are neither a control character nor DEL. */
+  private static int plainRun(byte[] bytes, int from, int to) {
+    int i = from;
+    while (i < to) {
+      int c = bytes[i] & 0xFF;
+      if (c < 0x20 || c == 0x7f) {
+        break;
+      }
+      i++;
+    }
+    return i - from;
   }
 
   /** Reads one head byte; false once the head ended or was found faulty. */

@@ -202,7 +202,11 @@ class UpstreamFaultTest extends ProxyTestBase {
         "Content-Length: 5, 5\r\n\r\nhello",
         "Transfer-Encoding: chunked, gzip\r\n\r\nhello",
         "X-Split: a\rSet-Cookie: b\r\nContent-Length: 5\r\n\r\nhello",
-        "X-Control: a\u0000b\r\nContent-Length: 5\r\n\r\nhello");
+        "X-Control: a\u0000b\r\nContent-Length: 5\r\n\r\nhello",
+        "Content-Type: text\u0007plain\r\nContent-Length: 5\r\n\r\nhello",
+        "Server: a\u007fb\r\nContent-Length: 5\r\n\r\nhello",
+        "Date: today\r\nContent-Type: text/plain\r\nContent-Length: 5\r\nConnection: keep-alive\r\n"
+            + "Transfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n");
   }
 
   @org.junit.jupiter.params.ParameterizedTest
