@@ -26,8 +26,22 @@ public final class CounterBatch {
   private final Map<String, long[]> gauges = new HashMap<>();
   private final Map<TrafficKey, long[]> traffic = new HashMap<>();
 
+  // the last key counted, compared by identity: most requests repeat it, and need no key or lookup
+  private RequestKey lastRequest;
+  private long[] lastRequestCount;
+  // two, since a request counts its bytes in and then out
+  private final TrafficKey[] lastTraffic = new TrafficKey[2];
+  private final long[][] lastTrafficBytes = new long[2][];
+  private int older;
+
   public void request(String route, String method, int code) {
-    requests.computeIfAbsent(new RequestKey(route, method, code), k -> new long[1])[0]++;
+    RequestKey last = lastRequest;
+    if (last == null || last.route != route || last.method != method || last.code != code) {
+      last = new RequestKey(route, method, code);
+      lastRequest = last;
+      lastRequestCount = requests.computeIfAbsent(last, k -> new long[1]);
+    }
+    lastRequestCount[0]++;
   }
 
   /** Records how long a request took, for {@code proxy_request_duration_seconds{route}}. */
@@ -52,9 +66,22 @@ public final class CounterBatch {
    * {@code client} is the client's address, or null when that label is off.
    */
   public void traffic(String direction, String target, String user, String client, long bytes) {
-    if (bytes > 0) {
-      traffic.computeIfAbsent(new TrafficKey(direction, target, user, client), k -> new long[1])[0] += bytes;
+    if (bytes <= 0) {
+      return;
     }
+    for (int i = 0; i < 2; i++) {
+      TrafficKey k = lastTraffic[i];
+      if (k != null && k.direction == direction && k.target == target && k.user == user && k.client == client) {
+        lastTrafficBytes[i][0] += bytes;
+        return;
+      }
+    }
+    TrafficKey key = new TrafficKey(direction, target, user, client);
+    long[] sum = traffic.computeIfAbsent(key, k -> new long[1]);
+    sum[0] += bytes;
+    lastTraffic[older] = key;
+    lastTrafficBytes[older] = sum;
+    older ^= 1;
   }
 
   /**
@@ -85,6 +112,9 @@ public final class CounterBatch {
     gauges.forEach((k, v) -> ga.put(k, v[0]));
     requests.clear();
     traffic.clear();
+    lastRequest = null;
+    lastTraffic[0] = null;
+    lastTraffic[1] = null;
     rejected.clear();
     durations.clear();
     gauges.clear();
