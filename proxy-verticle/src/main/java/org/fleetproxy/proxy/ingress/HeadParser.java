@@ -77,6 +77,55 @@ final class HeadParser {
     return false;
   }
 
+  /**
+   * Takes {@code bytes[from, to)}; returns the index after the byte that ended the head, or -1
+   * when the head goes on. Runs of bytes within a line are copied at once.
+   */
+  int feed(byte[] bytes, int from, int to) {
+    int i = from;
+    while (i < to) {
+      if (!cr) {
+        int run = lineRun(bytes, i, to);
+        if (run > 0) {
+          append(bytes, i, run);
+          i += run;
+          if (i == to) {
+            return -1;
+          }
+        }
+      }
+      if (feed(bytes[i++])) {
+        return i;
+      }
+    }
+    return -1;
+  }
+
+  private static int lineRun(byte[] bytes, int from, int to) {
+    int i = from;
+    while (i < to && bytes[i] != '\r' && bytes[i] != '\n') {
+      i++;
+    }
+    return i - from;
+  }
+
+  /** What {@link #feed(byte)} does with {@code n} bytes that are neither CR nor LF, at once when no limit is near. */
+  private void append(byte[] bytes, int from, int n) {
+    int lineLimit = requestLineSeen ? maxLine : Math.min(maxLine, limits.maxRequestLine());
+    if (length + n > lineLimit || headBytes + n > limits.maxRequestLine() + limits.maxHeaderSize()) {
+      for (int i = from; i < from + n; i++) {
+        feed(bytes[i]);
+      }
+      return;
+    }
+    if (length + n > line.length) {
+      line = Arrays.copyOf(line, Math.min(maxLine, Math.max(line.length * 2, length + n)));
+    }
+    System.arraycopy(bytes, from, line, length, n);
+    length += n;
+    headBytes += n;
+  }
+
   private boolean endOfLine() {
     int n = length;
     length = 0;

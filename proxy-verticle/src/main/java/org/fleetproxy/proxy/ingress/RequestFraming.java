@@ -135,11 +135,10 @@ final class RequestFraming extends ChannelInboundHandlerAdapter {
     while (i < end) {
       int n = Math.min(end - i, bytes.length);
       buf.getBytes(i, bytes, 0, n);
-      for (int k = 0; k < n; k++) {
-        if (head.feed(bytes[k])) {
-          headEnded();
-          return i + k + 1;
-        }
+      int ended = head.feed(bytes, 0, n);
+      if (ended >= 0) {
+        headEnded();
+        return i + ended;
       }
       i += n;
     }
