@@ -79,12 +79,19 @@ final class HopByHop {
     return headers.contains("Connection") ? tokens(headers.getAll("Connection")) : null;
   }
 
+  /**
+   * The names {@code Connection} lists beyond those always dropped ({@code keep-alive}, say),
+   * or null when there are none, the common case.
+   */
   private static List<String> tokens(List<String> values) {
-    List<String> tokens = new ArrayList<>(4);
+    List<String> tokens = null;
     for (String v : values) {
       for (String t : v.split(",")) {
         String token = t.trim();
-        if (!token.isEmpty()) {
+        if (!token.isEmpty() && !isHopByHop(token)) {
+          if (tokens == null) {
+            tokens = new ArrayList<>(4);
+          }
           tokens.add(token);
         }
       }
