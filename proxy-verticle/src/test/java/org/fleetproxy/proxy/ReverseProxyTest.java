@@ -116,6 +116,28 @@ class ReverseProxyTest extends ProxyTestBase {
     }
   }
 
+  /** A Connection header that lists only fields dropped anyway: each of them goes, the rest stays. */
+  @Test
+  void removesHopByHopHeadersFromResponsesWhoseConnectionNamesNoOther() throws Exception {
+    RawUpstream up = closeLater(new RawUpstream((s, u) -> {
+      u.readHead(s.getInputStream());
+      s.getOutputStream().write(("HTTP/1.1 200 OK\r\nConnection: keep-alive\r\nKeep-Alive: timeout=9\r\nTE: x\r\n"
+          + "Trailer: X-T\r\nProxy-Connection: keep-alive\r\nX-Kept: k\r\nContent-Length: 2\r\n\r\nok")
+          .getBytes(StandardCharsets.ISO_8859_1));
+      s.getOutputStream().flush();
+      Thread.sleep(2_000);
+    }));
+    startProxy("routes:\n" + routeFor("*", "/", up.url()));
+    try (RawClient raw = new RawClient(proxyPort)) {
+      RawResponse r = raw.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n").read();
+      assertEquals("ok", r.bodyText());
+      assertEquals("k", r.header("X-Kept"));
+      for (String gone : new String[] {"Connection", "Keep-Alive", "TE", "Trailer", "Proxy-Connection"}) {
+        assertNull(r.header(gone), gone);
+      }
+    }
+  }
+
   @Test
   void chunkedResponseRelayedToHttp11ClientAsChunks() throws Exception {
     TestUpstream up = upstream(r -> r.response().setChunked(true).write("part1-").compose(v -> r.response().end("part2")));

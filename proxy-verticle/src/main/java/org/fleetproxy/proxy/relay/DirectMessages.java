@@ -11,7 +11,6 @@ import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseStatus;
-import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.AsciiString;
@@ -20,6 +19,7 @@ import org.fleetproxy.proxy.route.Route;
 
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 
@@ -92,16 +92,15 @@ final class DirectMessages {
     HttpHeaders headers = response.headers();
     int code = response.status().code();
     boolean bodyAllowed = !head && code != 204 && code != 304;
+    ResponseFields fields = ResponseFields.of(headers);
+    boolean hasLength = fields.hasLength;
     // a body that ends with the connection leaves nothing to reuse
-    boolean hasLength = headers.contains(HttpHeaderNames.CONTENT_LENGTH);
-    boolean delimited = !bodyAllowed || hasLength || HttpUtil.isTransferEncodingChunked(response);
-    List<String> connection = headers.contains(HttpHeaderNames.CONNECTION)
-        ? headers.getAll(HttpHeaderNames.CONNECTION) : List.of();
+    boolean delimited = !bodyAllowed || hasLength || fields.chunked;
     boolean reusable = delimited && KeepAlivePolicy.persistent(
         response.protocolVersion() == HttpVersion.HTTP_1_0 ? io.vertx.core.http.HttpVersion.HTTP_1_0
-            : io.vertx.core.http.HttpVersion.HTTP_1_1, connection);
-    long window = reusable ? KeepAlivePolicy.reuseWindowMillis(headers.get(HttpHeaderNames.KEEP_ALIVE)) : -1;
-    HopByHop.strip(headers, connection);
+            : io.vertx.core.http.HttpVersion.HTTP_1_1, fields.connection);
+    long window = reusable ? KeepAlivePolicy.reuseWindowMillis(fields.keepAlive) : -1;
+    fields.stripHopByHop(headers);
     boolean chunked = false;
     boolean keepOpen = keepAlive;
     boolean http10 = clientVersion == HttpVersion.HTTP_1_0;
@@ -120,6 +119,65 @@ final class DirectMessages {
     }
     response.setProtocolVersion(clientVersion);
     return new ClientFraming(chunked, keepOpen, reusable, window);
+  }
+
+  /** What the response filter reads from an upstream head, in one pass over its fields. */
+  private static final class ResponseFields {
+    boolean hasLength;
+    boolean chunked;
+    List<String> connection = List.of();
+    String keepAlive;
+    /** The hop-by-hop fields present, by name as received; null when there are none. */
+    List<CharSequence> hopByHop;
+
+    static ResponseFields of(HttpHeaders headers) {
+      ResponseFields f = new ResponseFields();
+      for (Iterator<Map.Entry<CharSequence, CharSequence>> it = headers.iteratorCharSequence(); it.hasNext(); ) {
+        Map.Entry<CharSequence, CharSequence> h = it.next();
+        CharSequence name = h.getKey();
+        if (is(HttpHeaderNames.CONTENT_LENGTH, name)) {
+          f.hasLength = true;
+          continue;
+        }
+        if (!HopByHop.isHopByHop(name)) {
+          continue;
+        }
+        if (f.hopByHop == null) {
+          f.hopByHop = new ArrayList<>(2);
+        }
+        f.hopByHop.add(name);
+        String value = h.getValue().toString();
+        if (is(HttpHeaderNames.TRANSFER_ENCODING, name)) {
+          f.chunked |= KeepAlivePolicy.hasToken(value, "chunked");
+        } else if (is(HttpHeaderNames.CONNECTION, name)) {
+          f.connection = f.connection.isEmpty() ? List.of(value) : plus(f.connection, value);
+        } else if (f.keepAlive == null && is(HttpHeaderNames.KEEP_ALIVE, name)) {
+          f.keepAlive = value;
+        }
+      }
+      return f;
+    }
+
+    /** Removes the hop-by-hop fields, and those {@code Connection} names, in place. */
+    void stripHopByHop(HttpHeaders headers) {
+      if (HopByHop.namesOthers(connection)) {
+        HopByHop.strip(headers, connection);
+      } else if (hopByHop != null) {
+        for (CharSequence name : hopByHop) {
+          headers.remove(name);
+        }
+      }
+    }
+
+    private static boolean is(AsciiString known, CharSequence name) {
+      return known.length() == name.length() && known.contentEqualsIgnoreCase(name);
+    }
+
+    private static List<String> plus(List<String> values, String value) {
+      List<String> more = new ArrayList<>(values);
+      more.add(value);
+      return more;
+    }
   }
 
   /** An upstream's 1xx response as one message for the client, without hop-by-hop fields. */

@@ -66,6 +66,11 @@ final class HopByHop {
     }
   }
 
+  /** Whether {@code Connection} values name fields beyond those always dropped. */
+  static boolean namesOthers(List<String> connection) {
+    return !connection.isEmpty() && tokens(connection) != null;
+  }
+
   static boolean isHopByHop(CharSequence name) {
     for (String h : ALWAYS) {
       if (h.length() == name.length() && AsciiString.contentEqualsIgnoreCase(h, name)) {
