@@ -113,7 +113,7 @@ EOF
 nginx -c "$WORK/origin.conf" & pids+=($!)
 nginx -c "$WORK/proxy.conf" & pids+=($!)
 # the JVM options deploy/ runs nodes with
-JAVA_OPTS=${JAVA_OPTS:--Xmx256m -XX:+UseParallelGC}
+JAVA_OPTS=${JAVA_OPTS:--Xmx256m -XX:+UseParallelGC -XX:+UseTransparentHugePages}
 java $JAVA_OPTS -jar deploy/target/proxy.jar --conf "$WORK/one.yaml" > "$WORK/logs/one.log" 2>&1 & ONE_PID=$!; pids+=($ONE_PID)
 java $JAVA_OPTS -jar deploy/target/proxy.jar --conf "$WORK/default.yaml" > "$WORK/logs/default.log" 2>&1 & DEFAULT_PID=$!; pids+=($DEFAULT_PID)
 java $JAVA_OPTS -jar deploy/target/proxy.jar --conf "$WORK/one-tls.yaml" > "$WORK/logs/one-tls.log" 2>&1 & TLS_PID=$!; pids+=($TLS_PID)

@@ -21,7 +21,7 @@
 #   FLEETPROXY_STOP_TIMEOUT    seconds to wait after SIGTERM        [40; above the 30s server.shutdown-timeout]
 #   FLEETPROXY_CTL_TIMEOUT     seconds the status query may take    [60]
 #   JAVA                       java executable                      [java]
-#   JAVA_OPTS                  extra JVM options for the nodes      [-Xmx256m -XX:+UseParallelGC]
+#   JAVA_OPTS                  extra JVM options for the nodes      [-Xmx256m -XX:+UseParallelGC -XX:+UseTransparentHugePages]
 #
 # Nodes run with the project root as their working directory, so relative paths in the
 # configuration (cluster.hazelcast: conf/hazelcast.yaml) resolve the same way for every node.
@@ -42,7 +42,7 @@ READY_TIMEOUT="${FLEETPROXY_READY_TIMEOUT:-90}"
 STOP_TIMEOUT="${FLEETPROXY_STOP_TIMEOUT:-40}"
 CTL_TIMEOUT="${FLEETPROXY_CTL_TIMEOUT:-60}"
 JAVA="${JAVA:-java}"
-JAVA_OPTS="${JAVA_OPTS:--Xmx256m -XX:+UseParallelGC}"
+JAVA_OPTS="${JAVA_OPTS:--Xmx256m -XX:+UseParallelGC -XX:+UseTransparentHugePages}"
 # Hazelcast members of a local cluster use ports 5701-5720 on loopback; one is left for "ctl".
 MAX_NODES=19
 
