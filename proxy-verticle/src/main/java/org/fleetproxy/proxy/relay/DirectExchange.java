@@ -1,6 +1,9 @@
 package org.fleetproxy.proxy.relay;
 
+import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFutureListener;
+import io.netty.handler.codec.http.DefaultFullHttpRequest;
+import io.netty.handler.codec.http.EmptyHttpHeaders;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
@@ -121,11 +124,18 @@ final class DirectExchange implements UpstreamLink.Reader {
     lastActivity = relay.timeouts().now();
     sentNanos = System.nanoTime();
     phase = RelayPhase.SENDING;
-    link.write(request);
-    if (retried) {
-      upload.resend(link);
+    if (hasBody) {
+      link.write(request);
+      if (retried) {
+        upload.resend(link);
+      } else {
+        upload.attach(link);
+      }
     } else {
-      upload.attach(link);
+      // the head and its end in one message: one pass through the upstream pipeline, not two
+      link.write(new DefaultFullHttpRequest(request.protocolVersion(), request.method(), request.uri(),
+          Unpooled.EMPTY_BUFFER, request.headers(), EmptyHttpHeaders.INSTANCE));
+      upload.attachWhole(link);
     }
   }
 

@@ -20,6 +20,8 @@ final class RequestUpload {
   private boolean ended;
   private boolean complete;
   private boolean dropped;
+  /** The head was written as a whole message with its end. */
+  private boolean whole;
   private long bytes;
 
   /** {@code exchange} is told of each part written upstream, and once the end of the request is. */
@@ -51,6 +53,11 @@ final class RequestUpload {
     bytes += content.content().readableBytes();
     if (dropped) {
       content.release();
+    } else if (whole) {
+      content.release();
+      if (ended && link != null) {
+        endWhole();
+      }
     } else if (link == null) {
       if (pending == null) {
         pending = new ArrayDeque<>(2);
@@ -81,6 +88,30 @@ final class RequestUpload {
   void resend(UpstreamLink link) {
     this.link = link;
     link.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT);
+    sentAll();
+  }
+
+  /**
+   * A request without a body went to {@code link} whole, head and end: the end the client's
+   * decoder gives (right after the head, or already) is not sent again, and the request goes
+   * out with it.
+   */
+  void attachWhole(UpstreamLink link) {
+    this.link = link;
+    whole = true;
+    if (pending != null) {
+      for (HttpContent c; (c = pending.poll()) != null; ) {
+        c.release();
+      }
+      lane.bodyBackedUp(false);
+    }
+    if (ended) {
+      endWhole();
+    }
+  }
+
+  private void endWhole() {
+    link.channel().flush();
     sentAll();
   }
 
