@@ -149,6 +149,36 @@ class ReverseProxyTest extends ProxyTestBase {
     }
   }
 
+  /** Head and body end read together go out as one message; a HEAD answer keeps its length and sends no body. */
+  @Test
+  void answersReadWholeKeepTheirFramingHeadAndTrailersIncluded() throws Exception {
+    RawUpstream up = closeLater(new RawUpstream((s, u) -> {
+      InputStream in = s.getInputStream();
+      OutputStream out = s.getOutputStream();
+      while (true) {
+        String head = u.readHead(in);
+        String answer = head.startsWith("HEAD ") ? "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\n"
+            : head.startsWith("GET /trailers ")
+            ? "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nTrailer: X-Checksum\r\n\r\n0\r\nX-Checksum: abc\r\n\r\n"
+            : "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello";
+        out.write(answer.getBytes(StandardCharsets.ISO_8859_1));
+        out.flush();
+      }
+    }));
+    startProxy("routes:\n" + routeFor("*", "/", up.url()));
+    try (RawClient raw = new RawClient(proxyPort)) {
+      RawResponse head = raw.send("HEAD / HTTP/1.1\r\nHost: x\r\n\r\n").readHead();
+      assertEquals(200, head.status());
+      assertEquals("5", head.header("Content-Length"));
+      assertEquals("hello", raw.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n").read().bodyText(),
+          "nothing was sent after the HEAD answer's head");
+      RawResponse chunked = raw.send("GET /trailers HTTP/1.1\r\nHost: x\r\n\r\n").readHead();
+      assertEquals("chunked", chunked.header("Transfer-Encoding"));
+      assertEquals("0\r\nX-Checksum: abc\r\n\r\n", new String(raw.in().readNBytes(22), StandardCharsets.ISO_8859_1));
+      assertEquals("hello", raw.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n").read().bodyText());
+    }
+  }
+
   @Test
   void requestBodiesWithLengthAndChunkedReachTheUpstream() throws Exception {
     TestUpstream up = upstream(r -> r.body().onSuccess(b -> r.response().end("got " + b.length() + ":" + b)));

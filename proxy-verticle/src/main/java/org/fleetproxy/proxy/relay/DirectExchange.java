@@ -53,6 +53,8 @@ final class DirectExchange implements UpstreamLink.Reader {
   private RelayPhase phase = RelayPhase.CONNECTING;
   private long lastActivity;
   private DirectMessages.ClientFraming framing;
+  /** The final response head, until the first part of its body is read. */
+  private HttpResponse heldHead;
   /** The upstream's 1xx head was relayed; its end-of-message marker is not. */
   private boolean interim;
   /**
@@ -201,13 +203,22 @@ final class DirectExchange implements UpstreamLink.Reader {
     phase = RelayPhase.STREAMING;
     framing = DirectMessages.toClient(response, clientVersion, request.method() == HttpMethod.HEAD,
         keepAlive && !lane.closing());
-    lane.ctx().write(response, lane.ctx().voidPromise());
-    clientFlushPending = true;
+    // held until the body's first part: a body that ends in the same read goes out with it, as one message
+    heldHead = response;
+  }
+
+  private void writeHeldHead() {
+    if (heldHead != null) {
+      lane.ctx().write(heldHead, lane.ctx().voidPromise());
+      heldHead = null;
+      clientFlushPending = true;
+    }
   }
 
   private void body(HttpContent content) {
     bytesOut += content.content().readableBytes();
     if (!(content instanceof LastHttpContent last)) {
+      writeHeldHead();
       lane.ctx().write(content, lane.ctx().voidPromise());
       clientFlushPending = true;
       if (!lane.ctx().channel().isWritable()) {
@@ -217,7 +228,9 @@ final class DirectExchange implements UpstreamLink.Reader {
     }
     DirectMessages.trailers(last, framing.chunked());
     boolean closeClient = !framing.keepOpen();
-    lane.ctx().writeAndFlush(last).addListener(closeClient ? ChannelFutureListener.CLOSE
+    Object end = heldHead == null ? last : DirectMessages.whole(heldHead, last);
+    heldHead = null;
+    lane.ctx().writeAndFlush(end).addListener(closeClient ? ChannelFutureListener.CLOSE
         : ChannelFutureListener.FIRE_EXCEPTION_ON_FAILURE);
     clientFlushPending = false;
     if (!upload.complete() && !closeClient) {
@@ -250,6 +263,7 @@ final class DirectExchange implements UpstreamLink.Reader {
 
   @Override
   public void upstreamReadComplete() {
+    writeHeldHead();
     if (clientFlushPending) {
       clientFlushPending = false;
       lane.ctx().flush();

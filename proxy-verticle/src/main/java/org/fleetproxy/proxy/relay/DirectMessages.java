@@ -180,6 +180,12 @@ final class DirectMessages {
     }
   }
 
+  /** A response head and the end of its body (all of it, or its last part) as one message. */
+  static FullHttpResponse whole(HttpResponse head, LastHttpContent end) {
+    return new DefaultFullHttpResponse(head.protocolVersion(), head.status(), end.content(), head.headers(),
+        end.trailingHeaders());
+  }
+
   /** An upstream's 1xx response as one message for the client, without hop-by-hop fields. */
   static FullHttpResponse interim(HttpResponse response, HttpVersion clientVersion) {
     HopByHop.strip(response.headers());
