@@ -11,7 +11,6 @@ import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpVersion;
-import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.ReferenceCountUtil;
 import io.vertx.core.AsyncResult;
 import org.fleetproxy.pool.PooledConnection;
@@ -32,7 +31,6 @@ final class DirectExchange implements UpstreamLink.Reader {
 
   private static final System.Logger LOG = System.getLogger(DirectExchange.class.getName());
 
-
   private final DirectLane lane;
   private final RelayContext relay;
   private final HttpRequest request;
@@ -41,30 +39,22 @@ final class DirectExchange implements UpstreamLink.Reader {
   private final String method;
   private final String uri;
   private final HttpVersion clientVersion;
-  private final boolean http10;
   private final boolean keepAlive;
   private final boolean hasBody;
   private final long startNanos = System.nanoTime();
   private long sentNanos = -1;
   private final RequestUpload upload;
+  private final ClientResponse response;
   private PooledConnection lease;
   private UpstreamLink link;
   private boolean retried;
   private RelayPhase phase = RelayPhase.CONNECTING;
   private long lastActivity;
-  private DirectMessages.ClientFraming framing;
-  /** The final response head, until the first part of its body is read. */
-  private HttpResponse heldHead;
-  /** The upstream's 1xx head was relayed; its end-of-message marker is not. */
-  private boolean interim;
   /**
    * The upstream answered before the whole request had gone up, and the client has that answer:
    * the rest of the body still goes up, and the exchange ends when it is through.
    */
   private boolean answered;
-  private int status;
-  private long bytesOut;
-  private boolean clientFlushPending;
 
   DirectExchange(DirectLane lane, RelayContext relay, HttpRequest request, Route route, boolean tls) {
     this.lane = lane;
@@ -75,10 +65,10 @@ final class DirectExchange implements UpstreamLink.Reader {
     this.method = request.method().name();
     this.uri = request.uri();
     this.clientVersion = request.protocolVersion();
-    this.http10 = clientVersion == HttpVersion.HTTP_1_0;
     this.keepAlive = ClientKeepAlive.persistent(request);
     this.hasBody = DirectMessages.hasBody(request.headers());
     this.upload = new RequestUpload(lane, this);
+    this.response = new ClientResponse(lane, clientVersion, request.method() == HttpMethod.HEAD, keepAlive);
   }
 
   boolean requestEnded() {
@@ -169,71 +159,38 @@ final class DirectExchange implements UpstreamLink.Reader {
       upstreamFailed(new IllegalStateException("data after the end of the response"));
       return;
     }
-    if (msg instanceof HttpResponse response) {
-      head(response);
+    if (msg instanceof HttpResponse head) {
+      head(head);
     }
-    if (msg instanceof HttpContent content) {
-      if (interim) {
-        interim = !(content instanceof LastHttpContent);
-        content.release();
-        return;
-      }
+    if (msg instanceof HttpContent content && !response.droppedAsInterim(content)) {
       body(content);
     }
   }
 
-  private void head(HttpResponse response) {
-    if (!response.decoderResult().isSuccess()) {
-      upstreamFailed(response.decoderResult().cause());
+  private void head(HttpResponse head) {
+    if (!head.decoderResult().isSuccess()) {
+      upstreamFailed(head.decoderResult().cause());
       return;
     }
-    int code = response.status().code();
-    if (code < 200) {
-      if (code == 101) {
-        upstreamFailed(new IllegalStateException("101 Switching Protocols without an upgrade request"));
-        return;
-      }
-      interim = true;
-      if (!http10) {
-        lane.ctx().writeAndFlush(DirectMessages.interim(response, clientVersion));
-      }
-      return;
-    }
-    status = code;
-    phase = RelayPhase.STREAMING;
-    framing = DirectMessages.toClient(response, clientVersion, request.method() == HttpMethod.HEAD,
-        keepAlive && !lane.closing());
-    // held until the body's first part: a body that ends in the same read goes out with it, as one message
-    heldHead = response;
-  }
-
-  private void writeHeldHead() {
-    if (heldHead != null) {
-      lane.ctx().write(heldHead, lane.ctx().voidPromise());
-      heldHead = null;
-      clientFlushPending = true;
+    int code = head.status().code();
+    if (code == 101) {
+      upstreamFailed(new IllegalStateException("101 Switching Protocols without an upgrade request"));
+    } else if (code < 200) {
+      response.interim(head);
+    } else {
+      phase = RelayPhase.STREAMING;
+      response.head(head);
     }
   }
 
   private void body(HttpContent content) {
-    bytesOut += content.content().readableBytes();
-    if (!(content instanceof LastHttpContent last)) {
-      writeHeldHead();
-      lane.ctx().write(content, lane.ctx().voidPromise());
-      clientFlushPending = true;
+    if (!response.body(content)) {
       if (!lane.ctx().channel().isWritable()) {
         link.readPaused(true);
       }
       return;
     }
-    DirectMessages.trailers(last, framing.chunked());
-    boolean closeClient = !framing.keepOpen();
-    Object end = heldHead == null ? last : DirectMessages.whole(heldHead, last);
-    heldHead = null;
-    lane.ctx().writeAndFlush(end).addListener(closeClient ? ChannelFutureListener.CLOSE
-        : ChannelFutureListener.FIRE_EXCEPTION_ON_FAILURE);
-    clientFlushPending = false;
-    if (!upload.complete() && !closeClient) {
+    if (!upload.complete() && response.framing().keepOpen()) {
       // an early answer (a 413, a redirect): the upstream may still read the rest, as the client sends it
       answered = true;
       phase = RelayPhase.SENDING;
@@ -244,7 +201,8 @@ final class DirectExchange implements UpstreamLink.Reader {
 
   /** The response has been written and the request sent: the connection goes back or away. */
   private void complete() {
-    finish(status);
+    DirectMessages.ClientFraming framing = response.framing();
+    finish(response.status());
     if (framing.upstreamReusable() && upload.complete()) {
       link.release();
       lease.release(true, framing.reuseWindowMillis());
@@ -256,18 +214,14 @@ final class DirectExchange implements UpstreamLink.Reader {
 
   /** The exchange cannot go on after the client has its whole answer: both connections close. */
   private void abandonAnswered() {
-    finish(status);
+    finish(response.status());
     dropUpstream();
     lane.ctx().close();
   }
 
   @Override
   public void upstreamReadComplete() {
-    writeHeldHead();
-    if (clientFlushPending) {
-      clientFlushPending = false;
-      lane.ctx().flush();
-    }
+    response.readComplete();
   }
 
   void clientWritable(boolean writable) {
@@ -318,7 +272,7 @@ final class DirectExchange implements UpstreamLink.Reader {
       abortMidResponse(why);
       return;
     }
-    boolean stale = lease.reused() && (cause == null || cause instanceof IOException) && !interim;
+    boolean stale = lease.reused() && (cause == null || cause instanceof IOException) && !response.inInterim();
     dropUpstream();
     if (stale && !retried && !hasBody && upload.ended() && DirectMessages.idempotent(request.method())) {
       retried = true;
@@ -333,7 +287,7 @@ final class DirectExchange implements UpstreamLink.Reader {
   private void abortMidResponse(String why) {
     LOG.log(System.Logger.Level.WARNING, "{0} {1}: upstream {2} failed mid-response, client connection aborted: {3}",
         method, uri, route.origin(), why);
-    finish(status);
+    finish(response.status());
     dropUpstream();
     lane.ctx().close();
   }
@@ -354,7 +308,7 @@ final class DirectExchange implements UpstreamLink.Reader {
     }
     dropUpstream();
     if (phase == RelayPhase.STREAMING || answered) {
-      finish(status);
+      finish(response.status());
       lane.ctx().close();
     } else {
       respond(r.status());
@@ -367,13 +321,14 @@ final class DirectExchange implements UpstreamLink.Reader {
     }
     boolean streaming = phase == RelayPhase.STREAMING;
     boolean drain = link != null && upload.complete() && !answered && (streaming || phase == RelayPhase.AWAITING_HEAD);
-    finish(streaming || answered ? status : 499);
+    finish(streaming || answered ? response.status() : 499);
     if (!drain) {
       dropUpstream();
       return;
     }
-    UpstreamDrain.start(link, lease, relay.timeouts(), request.method() == HttpMethod.HEAD, streaming ? framing : null,
-        interim, streaming ? route.readTimeoutMillis() : route.timeoutMillis());
+    UpstreamDrain.start(link, lease, relay.timeouts(), request.method() == HttpMethod.HEAD,
+        streaming ? response.framing() : null, response.inInterim(),
+        streaming ? route.readTimeoutMillis() : route.timeoutMillis());
     link = null;
     lease = null;
   }
@@ -412,6 +367,6 @@ final class DirectExchange implements UpstreamLink.Reader {
     phase = RelayPhase.DONE;
     long now = System.nanoTime();
     relay.completed(new Completion(route.location(), "-", route.origin().authority(), method, uri, lane.client(),
-        code, upload.bytes(), bytesOut, now - startNanos, sentNanos < 0 ? -1 : now - sentNanos), lane.wire());
+        code, upload.bytes(), response.bytes(), now - startNanos, sentNanos < 0 ? -1 : now - sentNanos), lane.wire());
   }
 }
