@@ -123,8 +123,7 @@ class ChainingTest extends ProxyTestBase {
     closeLater(() -> client.close().await(10, TimeUnit.SECONDS));
     Reply reply = await(client.request(new RequestOptions().setHost("127.0.0.1").setPort(tls.actualPort())
             .setURI("/vault"))
-        .compose(req -> req.send())
-        .compose(resp -> resp.body().map(b -> new Reply(resp.statusCode(), resp.headers(), b))));
+        .compose(req -> req.send().compose(resp -> resp.body().map(b -> new Reply(resp.statusCode(), resp.headers(), b)))));
     assertEquals(200, reply.status());
     assertEquals("secret /vault", reply.body().toString());
     assertEquals(1, tlsRequests.get());

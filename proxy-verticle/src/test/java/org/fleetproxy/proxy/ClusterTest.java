@@ -180,7 +180,7 @@ class ClusterTest {
     HttpClient c = vertx.createHttpClient(new HttpClientOptions().setKeepAlive(false));
     try {
       return c.request(new RequestOptions().setHost("127.0.0.1").setPort(proxyPorts[n]).setURI(uri))
-          .compose(req -> req.send()).compose(resp -> resp.body().map(b -> resp.statusCode() + " " + b))
+          .compose(req -> req.send().compose(resp -> resp.body().map(b -> resp.statusCode() + " " + b)))
           .await(20, TimeUnit.SECONDS);
     } finally {
       c.close();
@@ -379,7 +379,7 @@ class ClusterTest {
     assertTrue(control(0, NodeControl.RELOAD_ADDRESS, new JsonObject()).getBoolean("ok"));
     HttpClient c = vertx.createHttpClient(new HttpClientOptions().setKeepAlive(false));
     var inFlight = c.request(new RequestOptions().setHost("127.0.0.1").setPort(proxyPorts[2]).setURI("/svc/slow"))
-        .compose(req -> req.send()).compose(resp -> resp.body().map(b -> resp.statusCode() + " " + b));
+        .compose(req -> req.send().compose(resp -> resp.body().map(b -> resp.statusCode() + " " + b)));
     Thread.sleep(500);
     Thread stopper = new Thread(() -> {
       try {

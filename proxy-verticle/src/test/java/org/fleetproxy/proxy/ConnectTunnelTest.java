@@ -71,7 +71,7 @@ class ConnectTunnelTest extends ProxyTestBase {
     HttpClient client = vertx.createHttpClient(new HttpClientOptions().setSsl(true).setTrustAll(true).setVerifyHost(false)
         .setProxyOptions(new ProxyOptions().setType(ProxyType.HTTP).setHost("127.0.0.1").setPort(proxyPort)));
     String body = client.request(new RequestOptions().setHost("127.0.0.1").setPort(tls.actualPort()).setURI("/"))
-        .compose(req -> req.send()).compose(resp -> resp.body()).await(20, TimeUnit.SECONDS).toString();
+        .compose(req -> req.send().compose(resp -> resp.body())).await(20, TimeUnit.SECONDS).toString();
     assertEquals("secure true", body);
     client.close();
   }

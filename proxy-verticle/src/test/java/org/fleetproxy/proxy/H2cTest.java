@@ -90,7 +90,7 @@ class H2cTest extends ProxyTestBase {
     for (int i = 0; i < 20; i++) {
       RequestOptions get = new RequestOptions().setHost("127.0.0.1").setPort(proxyPort).setURI("/r" + i);
       assertEquals(200, onContext(context, () -> client.request(get)
-          .compose(req -> req.send()).compose(resp -> resp.body().map(b -> resp.statusCode())))
+          .compose(req -> req.send().compose(resp -> resp.body().map(b -> resp.statusCode()))))
           .await(10, TimeUnit.SECONDS));
     }
     client.close();

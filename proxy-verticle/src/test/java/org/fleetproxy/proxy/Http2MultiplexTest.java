@@ -43,7 +43,7 @@ class Http2MultiplexTest extends ProxyTestBase {
     for (int i = 0; i < 100; i++) {
       RequestOptions get = new RequestOptions().setHost("127.0.0.1").setPort(proxyPort).setURI("/s" + i);
       answers.add(onContext(context, () -> client.request(get)
-          .compose(req -> req.send()).compose(resp -> resp.body().map(b -> resp.version() + " " + b))));
+          .compose(req -> req.send().compose(resp -> resp.body().map(b -> resp.version() + " " + b)))));
     }
     Future.all(answers).await(30, TimeUnit.SECONDS);
     for (int i = 0; i < 100; i++) {

@@ -147,8 +147,7 @@ class Http2TranslationTest extends ProxyTestBase {
     String[] framing = new String[2];
     onContext(vertx.getOrCreateContext(), () -> client.request(new RequestOptions().setHost("localhost")
         .setPort(proxyPort).setURI("/download"))
-        .compose(req -> req.send())
-        .compose(resp -> {
+        .compose(req -> req.send().compose(resp -> {
           framing[0] = resp.version().name();
           framing[1] = resp.getHeader("Transfer-Encoding");
           resp.handler(b -> {
@@ -157,7 +156,7 @@ class Http2TranslationTest extends ProxyTestBase {
             throttle(resp, n[0], b.length(), 5);
           });
           return resp.end();
-        })).await(120, TimeUnit.SECONDS);
+        }))).await(120, TimeUnit.SECONDS);
     client.close();
     assertEquals("HTTP_2", framing[0]);
     assertNull(framing[1], "no HTTP/1 framing over HTTP/2");

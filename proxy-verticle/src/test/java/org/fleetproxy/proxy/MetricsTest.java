@@ -88,7 +88,7 @@ class MetricsTest extends ProxyTestBase {
     List<Future<Integer>> all = new ArrayList<>();
     for (int i = 0; i < 400; i++) {
       all.add(client.request(new RequestOptions().setHost("127.0.0.1").setPort(proxyPort).setURI("/"))
-          .compose(req -> req.send()).compose(resp -> resp.body().map(b -> resp.statusCode())));
+          .compose(req -> req.send().compose(resp -> resp.body().map(b -> resp.statusCode()))));
     }
     await(Future.all(all));
     metricsContaining(adminPort, "proxy_requests_total{code=\"200\",method=\"GET\",route=\"/\"} 400.0");

@@ -168,7 +168,7 @@ class ReloadTest extends ProxyTestBase {
     int oldPort = proxyPort;
     HttpClient c = vertx.createHttpClient(new HttpClientOptions().setKeepAlive(false));
     var inFlight = c.request(new RequestOptions().setHost("127.0.0.1").setPort(oldPort).setURI("/slow"))
-        .compose(req -> req.send()).compose(resp -> resp.body().map(b -> resp.statusCode() + " " + b));
+        .compose(req -> req.send().compose(resp -> resp.body().map(b -> resp.statusCode() + " " + b)));
     assertTrue(eventually(() -> slow.requests.size() == 1));
 
     int newPort = Ports.free();
@@ -240,7 +240,7 @@ class ReloadTest extends ProxyTestBase {
           try {
             String r = c.request(new RequestOptions().setMethod(HttpMethod.GET).setHost("127.0.0.1")
                     .setPort(proxyPort).setURI("/svc/x"))
-                .compose(req -> req.send()).compose(resp -> resp.body().map(bd -> resp.statusCode() + " " + bd))
+                .compose(req -> req.send().compose(resp -> resp.body().map(bd -> resp.statusCode() + " " + bd)))
                 .await(10, TimeUnit.SECONDS);
             if (r.equals("200 a") || r.equals("200 b")) {
               ok.incrementAndGet();

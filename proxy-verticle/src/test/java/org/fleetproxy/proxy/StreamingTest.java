@@ -117,9 +117,8 @@ class StreamingTest extends ProxyTestBase {
               .putHeader("Content-Length", String.valueOf(SIZE)))
           .compose(req -> {
             generate(req, sent);
-            return req.response();
+            return req.response().compose(resp -> resp.body());
           })
-          .compose(resp -> resp.body())
           .await(300, TimeUnit.SECONDS).toString();
       assertEquals(SIZE + " " + sent.future().await(10, TimeUnit.SECONDS), answer);
       assertTrue(proxy.alive(), proxy.output());

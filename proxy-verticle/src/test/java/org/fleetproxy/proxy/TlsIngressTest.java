@@ -126,9 +126,8 @@ class TlsIngressTest extends ProxyTestBase {
         .setUseAlpn(true).setTrustOptions(new PemTrustOptions().addCertPath(pki.caCert().toString())));
     String[] got = onContext(vertx.getOrCreateContext(), () -> c.request(new RequestOptions().setHost("localhost")
         .setPort(proxyPort).setURI("/t"))
-        .compose(req -> req.send())
-        .compose(resp -> resp.body().map(b -> new String[] {resp.version().name(), b.toString(),
-            resp.trailers().get("X-Checksum"), resp.trailers().get("Content-Length")})))
+        .compose(req -> req.send().compose(resp -> resp.body().map(b -> new String[] {resp.version().name(), b.toString(),
+            resp.trailers().get("X-Checksum"), resp.trailers().get("Content-Length")}))))
         .await(20, TimeUnit.SECONDS);
     c.close();
     assertEquals("HTTP_2", got[0]);

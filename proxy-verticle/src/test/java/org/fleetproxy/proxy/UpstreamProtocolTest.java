@@ -182,8 +182,7 @@ class UpstreamProtocolTest extends ProxyTestBase {
     List<Future<Integer>> replies = new ArrayList<>();
     for (int i = 0; i < 100; i++) {
       replies.add(clients.request(HttpMethod.GET, proxyPort, "127.0.0.1", "/r" + i)
-          .compose(req -> req.send())
-          .compose(resp -> resp.body().map(b -> resp.statusCode())));
+          .compose(req -> req.send().compose(resp -> resp.body().map(b -> resp.statusCode()))));
     }
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
     while (held.size() < 100 && System.nanoTime() < deadline) {
@@ -207,7 +206,7 @@ class UpstreamProtocolTest extends ProxyTestBase {
 
     held.clear();
     Future<Integer> again = clients.request(HttpMethod.GET, proxyPort, "127.0.0.1", "/again")
-        .compose(req -> req.send()).compose(resp -> resp.body().map(b -> resp.statusCode()));
+        .compose(req -> req.send().compose(resp -> resp.body().map(b -> resp.statusCode())));
     while (held.isEmpty() && System.nanoTime() < deadline) {
       Thread.sleep(20);
     }
