@@ -55,7 +55,7 @@ final class RequestUpload {
       content.release();
     } else if (whole) {
       content.release();
-      if (ended && link != null) {
+      if (ended) {
         endWhole();
       }
     } else if (link == null) {
