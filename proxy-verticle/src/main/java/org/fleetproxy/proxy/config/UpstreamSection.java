@@ -11,6 +11,8 @@ import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
 import java.util.regex.Pattern;
 
 /**
@@ -22,6 +24,9 @@ final class UpstreamSection {
 
   private static final Pattern DNS_NAME =
       Pattern.compile("[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*");
+
+  private static final Set<String> CONNECTION_FIELDS = Set.of("content-length", "transfer-encoding", "connection",
+      "keep-alive", "proxy-connection", "te", "trailer", "upgrade");
 
   private UpstreamSection() {
   }
@@ -51,9 +56,25 @@ final class UpstreamSection {
     }
     ProxyConfig.Upstream upstream = new ProxyConfig.Upstream(url,
         ConfigLoader.positive(u, "timeout", 30_000), ConfigLoader.positive(u, "read-timeout", 60_000), version,
-        u.stringMap("headers"), serverName, connectAddress, tls ? trust(u) : noTrust(u));
+        routeHeaders(u), serverName, connectAddress, tls ? trust(u) : noTrust(u));
     u.finish();
     return upstream;
+  }
+
+  /**
+   * The route's own headers. Fields that frame the message or describe one connection are the
+   * proxy's to decide: a route that set them would make the upstream read the body differently
+   * from the proxy.
+   */
+  private static Map<String, String> routeHeaders(ConfigNode u) {
+    Map<String, String> headers = u.stringMap("headers");
+    for (String name : headers.keySet()) {
+      if (CONNECTION_FIELDS.contains(name.toLowerCase(Locale.ROOT))) {
+        throw new ConfigException(u.node("headers").key(name)
+            + ": a framing or hop-by-hop field; the proxy sets it for each connection");
+      }
+    }
+    return headers;
   }
 
   /** An http upstream has nothing to trust: {@code ca} and {@code insecure: true} are mistakes there. */

@@ -42,6 +42,10 @@ final class HeadParser {
   private long contentLength;
   private boolean upgradeHeader;
   private boolean connectionUpgrade;
+  /** A framing or routing field that {@code Connection} names, or null. */
+  private String connectionNamesFraming;
+
+  private static final String[] FRAMING_FIELDS = {"content-length", "transfer-encoding", "host"};
 
   HeadParser(Limits limits) {
     this.limits = limits;
@@ -205,8 +209,25 @@ final class HeadParser {
     } else if (is("upgrade", 0, colon, true)) {
       upgradeHeader = true;
     } else if (is("connection", 0, colon, true)) {
-      connectionUpgrade |= KeepAlivePolicy.hasToken(value(colon, n), "upgrade");
+      String tokens = value(colon, n);
+      connectionUpgrade |= KeepAlivePolicy.hasToken(tokens, "upgrade");
+      if (connectionNamesFraming == null) {
+        connectionNamesFraming = framingToken(tokens);
+      }
     }
+  }
+
+  /**
+   * A hop-by-hop reading of these fields would strip what frames or routes the request after its
+   * framing was judged: the body would go upstream unframed, to be read as the next request.
+   */
+  private static String framingToken(String connection) {
+    for (String name : FRAMING_FIELDS) {
+      if (KeepAlivePolicy.hasToken(connection, name)) {
+        return name;
+      }
+    }
+    return null;
   }
 
   private String value(int colon, int n) {
@@ -256,6 +277,10 @@ final class HeadParser {
       return;
     }
     if (!targetFormOk()) {
+      return;
+    }
+    if (connectionNamesFraming != null) {
+      fail(400, "connection-names-framing", "Connection names " + connectionNamesFraming);
       return;
     }
     if (!transferEncodings.isEmpty() && !http11) {
@@ -337,6 +362,10 @@ final class HeadParser {
     return connect || (upgradeHeader && connectionUpgrade);
   }
 
+  boolean isConnect() {
+    return connect;
+  }
+
   boolean chunked() {
     return chunked;
   }
@@ -363,5 +392,6 @@ final class HeadParser {
     contentLength = 0;
     upgradeHeader = false;
     connectionUpgrade = false;
+    connectionNamesFraming = null;
   }
 }

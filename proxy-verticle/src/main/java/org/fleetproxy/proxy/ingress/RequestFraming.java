@@ -1,6 +1,7 @@
 package org.fleetproxy.proxy.ingress;
 
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.CompositeByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 
@@ -12,10 +13,15 @@ import java.util.Queue;
  * ever passed on, so no byte of a body can be read as a request. Each complete head leaves a
  * verdict in {@code verdicts} ({@link RequestVerdict} applies it to the decoded request); a chunked
  * body that breaks the rules mid-stream is cut and fails the connection.
+ *
+ * <p>A head that asks for a tunnel or an upgrade does not switch the checks off: the bytes after it
+ * are held until its answer is known. Only a switch (the connection leaving HTTP, when
+ * {@link ClientPipeline#uninstall} removes this handler) lets them pass unchecked; a refusal sends
+ * them through the checks as the next request.
  */
 final class RequestFraming extends ChannelInboundHandlerAdapter {
 
-  private enum State { HEAD, BODY, CHUNK_SIZE, CHUNK_DATA, CHUNK_CR, CHUNK_LF, TRAILER, PASSTHROUGH, DISCARD }
+  private enum State { HEAD, BODY, CHUNK_SIZE, CHUNK_DATA, CHUNK_CR, CHUNK_LF, TRAILER, HOLD, DISCARD }
 
   private static final long MAX_CHUNK = Long.MAX_VALUE >> 4;
 
@@ -31,6 +37,10 @@ final class RequestFraming extends ChannelInboundHandlerAdapter {
   private boolean cr;
   private boolean lineDone;
   private long headStartNanos = -1;
+  private ChannelHandlerContext context;
+  /** What arrived after a tunnel or upgrade head, while its answer is pending. */
+  private CompositeByteBuf held;
+  private boolean heldConnect;
 
   RequestFraming(Limits limits, Queue<Rejection> verdicts) {
     this.limits = limits;
@@ -46,6 +56,77 @@ final class RequestFraming extends ChannelInboundHandlerAdapter {
   /** Stops passing anything on: the connection is being closed. */
   void discard() {
     state = State.DISCARD;
+    releaseHeld();
+  }
+
+  /** Whether a tunnel or upgrade head is waiting for its answer. */
+  boolean holding() {
+    return state == State.HOLD;
+  }
+
+  /** Whether a final answer with {@code status} to the waiting head switches the connection away from HTTP. */
+  boolean switches(int status) {
+    return heldConnect ? status / 100 == 2 : status == 101;
+  }
+
+  /**
+   * The waiting head was answered without a switch: what the client sent after it is checked as
+   * HTTP, on a later turn of the event loop (this runs while the answer is being written).
+   */
+  void refused() {
+    if (state != State.HOLD) {
+      return;
+    }
+    state = State.HEAD;
+    ByteBuf rest = held;
+    held = null;
+    if (rest != null) {
+      context.executor().execute(() -> {
+        if (context.isRemoved() || !context.channel().isActive()) {
+          rest.release();
+        } else {
+          channelRead(context, rest);
+          // what the server wrote in answer is flushed at the end of a read, as for bytes off the wire
+          context.fireChannelReadComplete();
+        }
+      });
+    }
+  }
+
+  @Override
+  public void handlerAdded(ChannelHandlerContext ctx) {
+    context = ctx;
+  }
+
+  /** Removed because the connection switched: the held bytes belong to the tunnel. */
+  @Override
+  public void handlerRemoved(ChannelHandlerContext ctx) {
+    ByteBuf rest = held;
+    held = null;
+    if (rest != null && state == State.HOLD && ctx.channel().isActive()) {
+      ctx.fireChannelRead(rest);
+    } else if (rest != null) {
+      rest.release();
+    }
+  }
+
+  private void releaseHeld() {
+    if (held != null) {
+      held.release();
+      held = null;
+    }
+  }
+
+  /** Keeps bytes that arrived while a tunnel or upgrade is pending; a client that sends a lot before the answer is cut. */
+  private void hold(ChannelHandlerContext ctx, ByteBuf buf) {
+    if (held == null) {
+      held = ctx.alloc().compositeBuffer();
+    }
+    held.addComponent(true, buf);
+    if (held.readableBytes() > limits.maxRequestLine() + limits.maxHeaderSize()) {
+      discard();
+      ctx.close();
+    }
   }
 
   @Override
@@ -58,15 +139,15 @@ final class RequestFraming extends ChannelInboundHandlerAdapter {
       buf.release();
       return;
     }
-    if (state == State.PASSTHROUGH) {
-      ctx.fireChannelRead(buf);
+    if (state == State.HOLD) {
+      hold(ctx, buf);
       return;
     }
     int start = buf.readerIndex();
     int end = buf.writerIndex();
     int i = start;
     Rejection bodyFault = null;
-    while (i < end && state != State.DISCARD && state != State.PASSTHROUGH && bodyFault == null) {
+    while (i < end && state != State.DISCARD && state != State.HOLD && bodyFault == null) {
       switch (state) {
         case HEAD -> i = headBytes(buf, i, end);
         case BODY, CHUNK_DATA -> {
@@ -102,10 +183,12 @@ final class RequestFraming extends ChannelInboundHandlerAdapter {
         default -> i = end;
       }
     }
-    int passEnd = state == State.PASSTHROUGH ? end : i;
+    int passEnd = i;
     if (bodyFault != null) {
       passEnd = start;
       state = State.DISCARD;
+    } else if (state == State.HOLD && i < end) {
+      hold(ctx, buf.retainedSlice(i, end - i));
     }
     forward(ctx, buf, start, passEnd, end);
     if (bodyFault != null) {
@@ -152,8 +235,8 @@ final class RequestFraming extends ChannelInboundHandlerAdapter {
     if (verdict != null) {
       state = State.DISCARD;
     } else if (head.opensTunnel()) {
-      // what follows a tunnel or an upgrade is not HTTP; the server decides whether it is granted
-      state = State.PASSTHROUGH;
+      state = State.HOLD;
+      heldConnect = head.isConnect();
     } else if (head.chunked()) {
       state = State.CHUNK_SIZE;
       bodyBytes = 0;

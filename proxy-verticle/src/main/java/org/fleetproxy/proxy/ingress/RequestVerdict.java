@@ -1,9 +1,13 @@
 package org.fleetproxy.proxy.ingress;
 
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelDuplexHandler;
+import io.netty.channel.ChannelPromise;
 import io.netty.handler.codec.DecoderResult;
 import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.ReferenceCountUtil;
 
 import java.util.Queue;
@@ -11,9 +15,10 @@ import java.util.Queue;
 /**
  * Applies {@link RequestFraming}'s verdict to each decoded request: a refused request reaches the
  * server as an invalid one (answered by the server's invalid-request handler, then the connection
- * closes), and nothing the decoder produces after it is passed on.
+ * closes), and nothing the decoder produces after it is passed on. It also watches the answer to a
+ * tunnel or upgrade head: one that does not switch the connection ends {@link RequestFraming}'s hold.
  */
-final class RequestVerdict extends ChannelInboundHandlerAdapter {
+final class RequestVerdict extends ChannelDuplexHandler {
 
   static final Rejection ACCEPTED = new Rejection(200, "accepted", "");
 
@@ -21,6 +26,9 @@ final class RequestVerdict extends ChannelInboundHandlerAdapter {
   private final RequestFraming framing;
   private final RejectionSink sink;
   private boolean refused;
+  /** The answer being written declines the held tunnel or upgrade; whether the connection stays open after it. */
+  private boolean declining;
+  private boolean keepAfterDecline;
 
   RequestVerdict(Queue<Rejection> verdicts, RequestFraming framing, RejectionSink sink) {
     this.verdicts = verdicts;
@@ -44,6 +52,25 @@ final class RequestVerdict extends ChannelInboundHandlerAdapter {
       }
     }
     ctx.fireChannelRead(msg);
+  }
+
+  @Override
+  public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
+    if (framing.holding()) {
+      if (msg instanceof HttpResponse response && response.status().code() >= 200) {
+        declining = !framing.switches(response.status().code());
+        keepAfterDecline = HttpUtil.isKeepAlive(response);
+      }
+      if (declining && msg instanceof LastHttpContent) {
+        declining = false;
+        if (keepAfterDecline) {
+          framing.refused();
+        } else {
+          framing.discard();
+        }
+      }
+    }
+    ctx.write(msg, promise);
   }
 
   private void refuse() {

@@ -65,7 +65,6 @@ final class DirectMessages {
   static void toUpstream(HttpRequest request, Route route, String client, boolean tls, boolean hasBody) {
     HttpHeaders headers = request.headers();
     String clientHost = headers.get(HttpHeaderNames.HOST);
-    boolean chunked = hasBody && !headers.contains(HttpHeaderNames.CONTENT_LENGTH);
     HopByHop.strip(headers);
     headers.set(HOST, route.hostHeader());
     ForwardedHeaders.add(headers, client, tls, clientHost);
@@ -74,7 +73,8 @@ final class DirectMessages {
         headers.set(h.getKey(), h.getValue());
       }
     }
-    if (chunked) {
+    // the framing is chosen from what goes up, after every rewrite: a body is never sent unframed
+    if (hasBody && !headers.contains(HttpHeaderNames.CONTENT_LENGTH)) {
       headers.set(TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
     }
     request.setUri(route.upstreamUri(request.uri()));

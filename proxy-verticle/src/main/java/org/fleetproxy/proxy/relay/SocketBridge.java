@@ -1,6 +1,8 @@
 package org.fleetproxy.proxy.relay;
 
+import io.vertx.core.internal.net.NetSocketInternal;
 import io.vertx.core.net.NetSocket;
+import org.fleetproxy.proxy.ingress.ClientPipeline;
 
 import java.util.function.LongConsumer;
 
@@ -28,6 +30,8 @@ final class SocketBridge {
     };
     pump(client, upstream, up, closeBoth);
     pump(upstream, client, down, closeBoth);
+    // the client connection no longer speaks HTTP: its checks step aside, and bytes they held pass
+    ClientPipeline.uninstall(((NetSocketInternal) client).channelHandlerContext().pipeline());
   }
 
   private static void pump(NetSocket from, NetSocket to, LongConsumer count, Runnable closeBoth) {

@@ -87,4 +87,14 @@ class UpstreamSectionTest {
     assertMentions(refused("url: \"https://h/\", version: h3"), "routes[0].upstream.version", "h3");
     assertMentions(refused("url: \"https://h/\", alpn: h2"), "routes[0].upstream.alpn");
   }
+
+  /** A route that set framing fields would make the upstream read the body otherwise than the proxy does. */
+  @Test
+  void routeHeadersMayNotSetFramingOrHopByHopFields() {
+    for (String name : new String[] {"Content-Length", "transfer-encoding", "Connection", "TE", "Upgrade"}) {
+      assertMentions(refused("url: \"http://127.0.0.1:9/\", headers: { " + name + ": \"5\" }"),
+          "routes[0].upstream.headers." + name, "framing or hop-by-hop");
+    }
+    assertEquals("v", upstream("url: \"http://127.0.0.1:9/\", headers: { X-Env: v }").headers().get("X-Env"));
+  }
 }
