@@ -34,7 +34,8 @@ public final class CounterBatch {
   private final long[][] lastTrafficBytes = new long[2][];
   private int older;
 
-  public void request(String route, String method, int code) {
+  public void request(String route, String requestMethod, int code) {
+    String method = MethodLabel.of(requestMethod);
     RequestKey last = lastRequest;
     if (last == null || last.route != route || last.method != method || last.code != code) {
       last = new RequestKey(route, method, code);

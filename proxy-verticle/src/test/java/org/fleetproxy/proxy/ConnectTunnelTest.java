@@ -23,6 +23,7 @@ import java.net.InetAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -147,4 +148,38 @@ class ConnectTunnelTest extends ProxyTestBase {
     assertEquals(0, up.connections.get());
   }
 
+  /** A tunnel that carries bytes stays; one silent both ways for the idle timeout is closed on both sides. */
+  @Test
+  void silentTunnelsAreClosedBothWays() throws Exception {
+    CountDownLatch upstreamSawClose = new CountDownLatch(1);
+    RawUpstream up = closeLater(new RawUpstream((s, u) -> {
+      InputStream in = s.getInputStream();
+      OutputStream out = s.getOutputStream();
+      int b;
+      while ((b = in.read()) != -1) {
+        out.write(b);
+        out.flush();
+      }
+      upstreamSawClose.countDown();
+    }));
+    startProxy("limits: { tunnel-idle-timeout: 600ms }\nforward: { enabled: true, connect-ports: [" + up.port() + "] }\n");
+    try (Socket s = new Socket(InetAddress.getLoopbackAddress(), proxyPort)) {
+      s.setSoTimeout(10_000);
+      OutputStream out = s.getOutputStream();
+      InputStream in = s.getInputStream();
+      out.write((connect(up.port()) + "\r\n").getBytes(StandardCharsets.ISO_8859_1));
+      assertEquals(200, RawResponse.read(in, true).status());
+      for (int i = 0; i < 8; i++) {
+        out.write('a' + i);
+        out.flush();
+        assertEquals('a' + i, in.read(), "a busy tunnel stays open past the idle timeout");
+        Thread.sleep(250);
+      }
+      long t0 = System.nanoTime() - 250_000_000L;
+      assertEquals(-1, in.read(), "the silent tunnel is closed");
+      long ms = (System.nanoTime() - t0) / 1_000_000;
+      assertTrue(ms >= 500 && ms < 3_000, "closed after " + ms + " ms of silence");
+      assertTrue(upstreamSawClose.await(5, TimeUnit.SECONDS), "the upstream side was closed too");
+    }
+  }
 }

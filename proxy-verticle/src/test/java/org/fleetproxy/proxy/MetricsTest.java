@@ -199,6 +199,25 @@ class MetricsTest extends ProxyTestBase {
   }
 
   /** One request on its own connection; adds the bytes sent and received to {@code wire}. */
+  /** Invented methods are a client's to choose: each one must not become a series of its own. */
+  @Test
+  void inventedMethodsFoldIntoOneLabelValue() throws Exception {
+    TestUpstream up = upstream(r -> r.response().end("ok"));
+    startProxy("routes:\n" + route("/api/", up.url()));
+    try (RawClient raw = new RawClient(proxyPort)) {
+      for (int i = 0; i < 2000; i++) {
+        assertEquals(200, raw.send("M" + i + " /api/x HTTP/1.1\r\nHost: x\r\n\r\n").read().status());
+      }
+      assertEquals(200, raw.send("PATCH /api/x HTTP/1.1\r\nHost: x\r\n\r\n").read().status());
+    }
+    String text = metricsContaining(adminPort,
+        "proxy_requests_total{code=\"200\",method=\"other\",route=\"/api/\"} 2000.0");
+    assertTrue(text.contains("proxy_requests_total{code=\"200\",method=\"PATCH\",route=\"/api/\"} 1.0"), text);
+    assertEquals(2, text.lines().filter(l -> l.startsWith("proxy_requests_total{")).count(), text);
+    assertEquals(2001, up.requests.size(), "every request was relayed with its own method");
+    assertEquals("M1999", up.requests.get(1999).method());
+  }
+
   private void exchange(String request, int status, long[] wire) throws Exception {
     try (RawClient raw = new RawClient(proxyPort)) {
       assertEquals(status, raw.send(request).read().status());

@@ -102,6 +102,26 @@ class WebSocketTest extends ProxyTestBase {
     assertUpgradedConnectionNeverPooled(up);
   }
 
+  /** An upgraded connection silent both ways for the idle timeout is closed, client and upstream side. */
+  @Test
+  void silentUpgradedConnectionsAreClosed() throws Exception {
+    WsUpstream up = closeLater(new WsUpstream());
+    startProxy("limits: { tunnel-idle-timeout: 600ms }\nroutes:\n" + route("/ws/", "http://127.0.0.1:" + up.port() + "/"));
+    try (RawClient raw = new RawClient(proxyPort)) {
+      RawResponse head = raw.send("GET /ws/x HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+          + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n").readHead();
+      assertEquals(101, head.status(), head.statusLine());
+      assertEquals(GREETING, readTextFrame(raw.in()));
+      for (int i = 0; i < 4; i++) {
+        Thread.sleep(300);
+        raw.send(new String(maskedTextFrame("ping " + i), StandardCharsets.ISO_8859_1));
+        assertEquals("ping " + i, readTextFrame(raw.in()), "a busy connection stays open past the idle timeout");
+      }
+      assertTrue(raw.closedWithin(3_000), "the silent connection was not closed");
+    }
+    assertTrue(up.closed.await(5, TimeUnit.SECONDS), "the upstream side was not closed");
+  }
+
   @Test
   void forwardProxyRelaysTheHandshakeAndRawFrames() throws Exception {
     WsUpstream up = closeLater(new WsUpstream());

@@ -160,7 +160,8 @@ public final class ConfigLoader {
         l.integer("max-header-fields", Limits.DEFAULTS.maxHeaderFields(), 1, 10_000),
         l.has("max-body") ? l.size("max-body", -1, 0, Long.MAX_VALUE) : -1,
         l.has("max-connections") ? l.integer("max-connections", 0, 1, Integer.MAX_VALUE) : -1,
-        positive(l, "header-timeout", Limits.DEFAULTS.headerTimeoutMillis()));
+        positive(l, "header-timeout", Limits.DEFAULTS.headerTimeoutMillis()),
+        positive(l, "tunnel-idle-timeout", Limits.DEFAULTS.tunnelIdleTimeoutMillis()));
     l.finish();
 
     ProxyConfig.Cluster cluster = ClusterSection.read(root.node("cluster"), server);

@@ -60,10 +60,19 @@ final class ConnectTunnel {
         }
         relay.answered(ROUTE, request, 200);
         relay.tunnels(1);
-        Tunnel.splice(cs.result(), upstream,
-            n -> relay.traffic("in", label, user, request, n),
-            n -> relay.traffic("out", label, user, request, n),
-            () -> relay.tunnels(-1));
+        NetSocket client = cs.result();
+        TunnelIdle idle = TunnelIdle.watch(relay.timeouts(), active.config().limits().tunnelIdleTimeoutMillis(), label);
+        idle.closeWith(() -> {
+          client.close();
+          upstream.close();
+        });
+        Tunnel.splice(client, upstream,
+            idle.counting(n -> relay.traffic("in", label, user, request, n)),
+            idle.counting(n -> relay.traffic("out", label, user, request, n)),
+            () -> {
+              idle.ended();
+              relay.tunnels(-1);
+            });
       });
     });
   }

@@ -14,6 +14,7 @@ import org.fleetproxy.pool.UpstreamPool;
 import org.fleetproxy.proxy.ActiveConfig;
 import org.fleetproxy.proxy.ingress.ClientPipeline;
 import org.fleetproxy.proxy.ingress.WireBytes;
+import org.fleetproxy.proxy.route.RequestPath;
 import org.fleetproxy.proxy.route.Route;
 import org.fleetproxy.proxy.timing.TimeoutSweep;
 
@@ -143,8 +144,19 @@ public final class DirectLane extends ChannelInboundHandlerAdapter implements Ti
         || request.headers().contains(HttpHeaderNames.UPGRADE) || !UpstreamPool.channelsReachable()) {
       return null;
     }
-    Route route = config.get().routes().match(ProxyHandler.hostOf(request.headers().get(HttpHeaderNames.HOST)), uri);
-    return route == null || route.origin().transport().protocol().mayMultiplex() ? null : route;
+    String path = RequestPath.normalize(uri);
+    if (path == null) {
+      return null;
+    }
+    Route route = config.get().routes().match(ProxyHandler.hostOf(request.headers().get(HttpHeaderNames.HOST)), path);
+    if (route == null || route.origin().transport().protocol().mayMultiplex() || route.upstreamUri(path) == null) {
+      // what cannot be normalised or would leave the route's base is refused by the Vert.x relay's request filter
+      return null;
+    }
+    if (path != uri) {
+      request.setUri(path);
+    }
+    return route;
   }
 
   /** The exchange in flight ended; the next held request, if any, goes next. */

@@ -29,7 +29,10 @@ public final class ErrorResponses {
     if (close) {
       response.putHeader("Connection", "close");
     }
-    request.resume();
+    // a request read to its end (an HTTP/2 stream whose body the proxy already took) cannot be resumed
+    if (!request.isEnded()) {
+      request.resume();
+    }
     response.end(status + " " + reason + "\n").onComplete(v -> {
       if (close) {
         request.connection().close();

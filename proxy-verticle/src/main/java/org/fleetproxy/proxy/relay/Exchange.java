@@ -30,6 +30,11 @@ final class Exchange implements TimeoutSweep.Watched {
   private final HttpServerRequest request;
   private final HttpServerResponse response;
   private final Target target;
+  /**
+   * The most body bytes the client may send, or -1. HTTP/1.x bodies are held to it by the framing
+   * checks; an HTTP/2 body, which never passes them, is held to it here.
+   */
+  private final long maxBody;
   private boolean hasBody;
   /** The first DATA of an HTTP/2 body of unknown length, read to learn that there is a body ({@link Http2BodyProbe}). */
   private Buffer firstChunk;
@@ -44,15 +49,20 @@ final class Exchange implements TimeoutSweep.Watched {
   /** Last sign of life from the upstream side, on the sweep's clock. */
   private long lastActivity;
 
-  Exchange(RelayContext relay, HttpServerRequest request, Target target) {
+  Exchange(RelayContext relay, HttpServerRequest request, Target target, long maxBody) {
     this.relay = relay;
     this.request = request;
     this.response = request.response();
     this.target = target;
+    this.maxBody = request.version() == HttpVersion.HTTP_2 ? maxBody : -1;
     this.hasBody = ErrorResponses.hasBody(request);
   }
 
   void start() {
+    if (maxBody >= 0 && declaredLength() > maxBody) {
+      clientBodyFailed(new Rejection(413, "body-too-large", "content-length over " + maxBody + " bytes"));
+      return;
+    }
     if (hasBody && Http2BodyProbe.applies(request)) {
       Http2BodyProbe.probe(request, first -> {
         firstChunk = first;
@@ -128,14 +138,20 @@ final class Exchange implements TimeoutSweep.Watched {
       phase = RelayPhase.AWAITING_HEAD;
       return;
     }
-    if (h1Upstream && !request.headers().contains("Content-Length")) {
-      // a transfer-coded HTTP/1.1 body, or an HTTP/2 body whose length nobody announced
-      headers.remove("Content-Length");
+    if (h1Upstream && !headers.contains("Content-Length")) {
+      // decided on what goes up, after every rewrite: a transfer-coded HTTP/1.1 body, or an HTTP/2
+      // body whose length nobody announced, goes chunked and never unframed
       up.setChunked(true);
     }
     phase = RelayPhase.SENDING;
     up.sendHead();
+    long bodyLimit = maxBody;
     if (firstChunk != null) {
+      if (maxBody >= 0 && firstChunk.length() > maxBody) {
+        clientBodyFailed(new Rejection(413, "body-too-large", "request body passed " + maxBody + " bytes"));
+        return;
+      }
+      bodyLimit = maxBody < 0 ? -1 : maxBody - firstChunk.length();
       up.write(firstChunk);
       firstChunk = null;
     }
@@ -145,7 +161,16 @@ final class Exchange implements TimeoutSweep.Watched {
         phase = RelayPhase.AWAITING_HEAD;
         active();
       }
-    }, this::clientBodyFailed);
+    }, this::clientBodyFailed, bodyLimit);
+  }
+
+  private long declaredLength() {
+    String length = request.getHeader("Content-Length");
+    try {
+      return length == null ? -1 : Long.parseLong(length.trim());
+    } catch (NumberFormatException e) {
+      return -1;
+    }
   }
 
   private void active() {
@@ -259,18 +284,21 @@ final class Exchange implements TimeoutSweep.Watched {
       return;
     }
     int status = t instanceof Rejection r ? r.status() : 400;
+    LOG.log(System.Logger.Level.INFO, "{0} {1} -> {2}: client body refused or broken off: {3}", request.method(),
+        request.uri(), status, t.getMessage());
+    if (!response.headWritten()) {
+      ErrorResponses.send(request, status, true);
+    } else {
+      request.connection().close();
+    }
+    // finished before the upstream side is cut, whose failure may be reported at once and is no news
+    finish(status);
     if (upstreamRequest != null) {
       upstreamRequest.reset();
       lease.discard();
     } else if (lease != null) {
       lease.discard();
     }
-    if (!response.headWritten()) {
-      ErrorResponses.send(request, status, true);
-    } else {
-      request.connection().close();
-    }
-    finish(status);
   }
 
   private void clientGone() {

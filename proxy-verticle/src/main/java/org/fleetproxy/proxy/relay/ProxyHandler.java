@@ -10,6 +10,8 @@ import org.fleetproxy.pool.OriginKey;
 import org.fleetproxy.pool.PoolSettings;
 import org.fleetproxy.proxy.ActiveConfig;
 import org.fleetproxy.proxy.config.ProxyConfig;
+import org.fleetproxy.proxy.ingress.Limits;
+import org.fleetproxy.proxy.route.RequestPath;
 import org.fleetproxy.proxy.route.Route;
 
 import java.util.function.Supplier;
@@ -86,13 +88,23 @@ public final class ProxyHandler implements Handler<HttpServerRequest> {
     reverse(request, active, hostOf(ForwardedHeaders.clientHost(request)), uri);
   }
 
-  private void reverse(HttpServerRequest request, ActiveConfig active, String host, String pathAndQuery) {
+  private void reverse(HttpServerRequest request, ActiveConfig active, String host, String target) {
+    String pathAndQuery = RequestPath.normalize(target);
+    if (pathAndQuery == null) {
+      reject(request, 400, "path cannot be normalised: above the root, or a dot segment behind an encoded separator");
+      return;
+    }
     Route route = active.routes().match(host, pathAndQuery);
     if (route == null) {
       reject(request, 404, "no route for host " + host);
       return;
     }
-    relay(request, new Target(route.origin(), route.upstreamUri(pathAndQuery), route.hostHeader(),
+    String upstreamUri = route.upstreamUri(pathAndQuery);
+    if (upstreamUri == null) {
+      reject(request, 400, "path would leave the base of route " + route.location());
+      return;
+    }
+    relay(request, new Target(route.origin(), upstreamUri, route.hostHeader(),
         route.timeoutMillis(), route.readTimeoutMillis(), route.headers(), route.location(), false, "-"));
   }
 
@@ -123,10 +135,11 @@ public final class ProxyHandler implements Handler<HttpServerRequest> {
   }
 
   private void relay(HttpServerRequest request, Target target) {
+    Limits limits = config.get().config().limits();
     if (UpstreamHeaders.isWebSocketUpgrade(request)) {
-      new UpgradeExchange(relay, request, target).start();
+      new UpgradeExchange(relay, request, target, limits.tunnelIdleTimeoutMillis()).start();
     } else {
-      new Exchange(relay, request, target).start();
+      new Exchange(relay, request, target, limits.maxBody()).start();
     }
   }
 

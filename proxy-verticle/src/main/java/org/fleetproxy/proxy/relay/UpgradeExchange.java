@@ -23,17 +23,19 @@ final class UpgradeExchange implements TimeoutSweep.Watched {
   private final HttpServerRequest request;
   private final HttpServerResponse response;
   private final Target target;
+  private final long idleTimeoutMillis;
   private final long startNanos = System.nanoTime();
   private PooledConnection lease;
   private HttpClientRequest upstreamRequest;
   private long sentAt;
   private boolean done;
 
-  UpgradeExchange(RelayContext relay, HttpServerRequest request, Target target) {
+  UpgradeExchange(RelayContext relay, HttpServerRequest request, Target target, long idleTimeoutMillis) {
     this.relay = relay;
     this.request = request;
     this.response = request.response();
     this.target = target;
+    this.idleTimeoutMillis = idleTimeoutMillis;
   }
 
   void start() {
@@ -97,10 +99,19 @@ final class UpgradeExchange implements TimeoutSweep.Watched {
       finish(101);
       String label = target.origin().authority();
       relay.tunnels(1);
-      SocketBridge.join(cs.result(), upstream,
-          n -> relay.traffic("in", label, target.user(), request, n),
-          n -> relay.traffic("out", label, target.user(), request, n),
-          () -> relay.tunnels(-1));
+      NetSocket client = cs.result();
+      TunnelIdle idle = TunnelIdle.watch(relay.timeouts(), idleTimeoutMillis, label);
+      idle.closeWith(() -> {
+        client.close();
+        upstream.close();
+      });
+      SocketBridge.join(client, upstream,
+          idle.counting(n -> relay.traffic("in", label, target.user(), request, n)),
+          idle.counting(n -> relay.traffic("out", label, target.user(), request, n)),
+          () -> {
+            idle.ended();
+            relay.tunnels(-1);
+          });
     });
   }
 

@@ -100,6 +100,8 @@ public final class Route {
     } else {
       uri = basePath + rest;
     }
-    return uri.startsWith("/") ? uri : "/" + uri;
+    uri = uri.startsWith("/") ? uri : "/" + uri;
+    // a location that ends mid-segment can leave the rest starting with "..": never outside the base
+    return uri.equals(RequestPath.normalize(uri)) ? uri : null;
   }
 }

@@ -16,7 +16,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 class HeadParserTest {
 
   // small limits, so that lines meet them within a few bytes
-  private static final Limits LIMITS = new Limits(24, 48, 4, 100, -1, 10_000);
+  private static final Limits LIMITS = new Limits(24, 48, 4, 100, -1, 10_000, 600_000);
 
   private static List<String> heads() {
     List<String> heads = new ArrayList<>(List.of(
