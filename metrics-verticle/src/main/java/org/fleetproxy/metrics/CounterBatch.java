@@ -35,7 +35,7 @@ public final class CounterBatch {
   private int older;
 
   public void request(String route, String requestMethod, int code) {
-    String method = MethodLabel.of(requestMethod);
+    String method = RequestLabels.method(requestMethod);
     RequestKey last = lastRequest;
     if (last == null || last.route != route || last.method != method || last.code != code) {
       last = new RequestKey(route, method, code);

@@ -148,7 +148,8 @@ public final class MetricsVerticle extends VerticleBase {
     for (int i = 0; i < req.size(); i++) {
       JsonArray r = req.getJsonArray(i);
       Counter.builder(REQUESTS).description("Requests answered, by route, method and status code")
-          .tag("route", r.getString(0)).tag("method", MethodLabel.of(r.getString(1))).tag("code", String.valueOf(r.getInteger(2)))
+          .tag("route", r.getString(0)).tag("method", RequestLabels.method(r.getString(1)))
+          .tag("code", RequestLabels.code(r.getInteger(2)))
           .register(registry).increment(r.getLong(3));
     }
     applyRejected(delta.getJsonArray("rejected", new JsonArray()));

@@ -13,9 +13,12 @@ import org.fleetproxy.metrics.MetricsVerticle;
 import org.fleetproxy.proxy.support.Ports;
 import org.fleetproxy.proxy.support.ProxyTestBase;
 import org.fleetproxy.proxy.support.RawClient;
+import org.fleetproxy.proxy.support.RawUpstream;
 import org.fleetproxy.proxy.support.TestUpstream;
 import org.junit.jupiter.api.Test;
 
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -216,6 +219,28 @@ class MetricsTest extends ProxyTestBase {
     assertEquals(2, text.lines().filter(l -> l.startsWith("proxy_requests_total{")).count(), text);
     assertEquals(2001, up.requests.size(), "every request was relayed with its own method");
     assertEquals("M1999", up.requests.get(1999).method());
+  }
+
+  /** A forward user's own server chooses its status codes: one outside 100-999 is no new series. */
+  @Test
+  void statusCodesOutsideThreeDigitsFoldIntoOneLabelValue() throws Exception {
+    RawUpstream up = closeLater(new RawUpstream((s, u) -> {
+      InputStream in = s.getInputStream();
+      for (int code = 1000; ; code++) {
+        u.readHead(in);
+        s.getOutputStream().write(("HTTP/1.1 " + code + " Odd\r\nContent-Length: 0\r\n\r\n")
+            .getBytes(StandardCharsets.ISO_8859_1));
+        s.getOutputStream().flush();
+      }
+    }));
+    startProxy("routes:\n" + route("/api/", up.url()));
+    try (RawClient raw = new RawClient(proxyPort)) {
+      for (int i = 0; i < 20; i++) {
+        assertEquals(1000 + i, raw.send("GET /api/x HTTP/1.1\r\nHost: x\r\n\r\n").read().status());
+      }
+    }
+    String text = metricsContaining(adminPort, "proxy_requests_total{code=\"other\",method=\"GET\",route=\"/api/\"} 20.0");
+    assertEquals(1, text.lines().filter(l -> l.startsWith("proxy_requests_total{")).count(), text);
   }
 
   private void exchange(String request, int status, long[] wire) throws Exception {
