@@ -9,6 +9,7 @@ import io.vertx.core.internal.ContextInternal;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.function.LongConsumer;
@@ -22,8 +23,11 @@ public final class LoopPool {
 
   private final UpstreamPool owner;
   private final Context context;
+  /** The live origins: a queue unused for the idle timeout is dropped, its counters kept in {@link #expired}. */
   private final Map<OriginKey, OriginQueue> queues = new HashMap<>();
+  private final ExpiredOrigins expired = new ExpiredOrigins();
   private final long sweepTimer;
+  private int lastSweepVisited;
   private LongConsumer connectionsChanged = d -> { };
   private boolean closed;
   /** Set when the partition leaves: its counters from then on. */
@@ -85,6 +89,15 @@ public final class LoopPool {
     return owner.settings();
   }
 
+  HostLimits hosts() {
+    return owner.hosts();
+  }
+
+  /** Runs {@code action} later on this partition's context, from any thread. */
+  void execute(Runnable action) {
+    context.runOnContext(v -> action.run());
+  }
+
   Vertx vertx() {
     return context.owner();
   }
@@ -98,11 +111,36 @@ public final class LoopPool {
     return System.currentTimeMillis();
   }
 
+  /**
+   * Expires idle connections, and drops the queues unused for the idle timeout, so that its cost
+   * and the partition's memory follow the origins in use, not every origin ever asked for.
+   */
   private void sweep() {
     long now = now();
-    for (OriginQueue q : queues.values()) {
+    long keepUnused = settings().idleTimeoutMillis();
+    lastSweepVisited = queues.size();
+    for (Iterator<OriginQueue> it = queues.values().iterator(); it.hasNext(); ) {
+      OriginQueue q = it.next();
       q.expire(now);
+      if (!q.unused()) {
+        q.unusedSince = 0;
+      } else if (q.unusedSince == 0) {
+        q.unusedSince = now;
+      } else if (now - Math.max(q.unusedSince, q.lastAcquire) >= keepUnused) {
+        it.remove();
+        expired.add(q.stats());
+      }
     }
+  }
+
+  /** Origins with a queue now. Call on this partition's event loop. */
+  int liveOrigins() {
+    return queues.size();
+  }
+
+  /** Queues the last sweep went through. Call on this partition's event loop. */
+  int lastSweepVisited() {
+    return lastSweepVisited;
   }
 
   /** Runs {@code action} on this partition's event loop and completes with its result. */
@@ -124,6 +162,7 @@ public final class LoopPool {
     for (OriginQueue q : queues.values()) {
       out.add(q.stats());
     }
+    out.addAll(expired.stats());
     return out;
   }
 
@@ -175,6 +214,7 @@ public final class LoopPool {
       for (OriginQueue q : queues.values()) {
         last.add(q.stats().withoutConnections());
       }
+      last.addAll(expired.stats());
       finalStats = List.copyOf(last);
       owner.departed(this);
       return null;

@@ -18,6 +18,8 @@ import java.util.Iterator;
 final class OriginQueue {
 
   final OriginKey key;
+  /** {@code scheme://host:port}: what {@code pool.max-per-host} counts connections of. */
+  final String host;
   private final LoopPool loop;
   private final OriginDialer dialer;
   private final ArrayDeque<PooledConnection> idle = new ArrayDeque<>();
@@ -32,34 +34,28 @@ final class OriginQueue {
   private final EnumMap<CloseReason, Long> closed = new EnumMap<>(CloseReason.class);
   /** Set when the origin was taken out of service; cleared by the next acquire. */
   private boolean retired;
+  private final CapWaiters capWaiters = new CapWaiters();
+  /** When the last acquire came: the queue may be dropped once unused for the idle timeout after it. */
+  long lastAcquire;
+  /** When the sweep first found the queue unused since it was last in use, or 0. */
+  long unusedSince;
 
   OriginQueue(OriginKey key, LoopPool loop) {
     this.key = key;
     this.loop = loop;
+    this.host = key.scheme() + "://" + key.authority();
     this.dialer = new OriginDialer(key, loop.client(key));
     this.shared = key.transport().protocol().mayMultiplex() ? new SharedConnections(this) : null;
   }
 
   Future<PooledConnection> acquire(boolean fresh) {
     retired = false;
+    long now = loop.now();
+    lastAcquire = now;
     if (!fresh && loop.settings().reuse() != PoolSettings.Reuse.NONE) {
-      long now = loop.now();
-      if (shared != null) {
-        PooledConnection stream = shared.lease(now);
-        if (stream != null) {
-          return Future.succeededFuture(stream);
-        }
-      }
-      PooledConnection pc;
-      while ((pc = idle.pollFirst()) != null) {
-        if (pc.closing == null && pc.expiresAt > now) {
-          pc.state = PooledConnection.State.LEASED;
-          pc.reused = true;
-          leased++;
-          reused++;
-          return Future.succeededFuture(pc);
-        }
-        close(pc, CloseReason.EXPIRED);
+      PooledConnection pc = leaseIdle(now);
+      if (pc != null) {
+        return Future.succeededFuture(pc);
       }
       if (shared != null && !http1Only && shared.connecting()) {
         return shared.await();
@@ -68,13 +64,102 @@ final class OriginQueue {
     return connect();
   }
 
+  /** A stream on a shared connection with room, else an idle connection that is open and not expired, else null. */
+  private PooledConnection leaseIdle(long now) {
+    if (shared != null) {
+      PooledConnection stream = shared.lease(now);
+      if (stream != null) {
+        return stream;
+      }
+    }
+    PooledConnection pc;
+    while ((pc = idle.pollFirst()) != null) {
+      if (pc.closing == null && pc.expiresAt > now) {
+        pc.state = PooledConnection.State.LEASED;
+        pc.reused = true;
+        leased++;
+        reused++;
+        return pc;
+      }
+      close(pc, CloseReason.EXPIRED);
+    }
+    return null;
+  }
+
+  /** Whether {@link #leaseIdle} would find something; idle connections found unusable close on the way. */
+  private boolean hasIdle(long now) {
+    if (shared != null && shared.hasRoom(now)) {
+      return true;
+    }
+    PooledConnection pc;
+    while ((pc = idle.peekFirst()) != null) {
+      if (pc.closing == null && pc.expiresAt > now) {
+        return true;
+      }
+      close(idle.pollFirst(), CloseReason.EXPIRED);
+    }
+    return false;
+  }
+
   /**
    * Opens a connection, failing after {@code connect-timeout}. The timer is ours because the
    * client's per-connect timeout option is not applied to un-pooled connects; a connection that
    * completes after the deadline is closed at once.
    */
   private Future<PooledConnection> connect() {
-    return loop.onOwnContext(this::open);
+    return loop.onOwnContext(this::openWithinCap);
+  }
+
+  /**
+   * Opens a connection if the host is below {@code pool.max-per-host}; else waits, up to the
+   * connect timeout, for one of this queue's connections to come free or for a slot.
+   */
+  private Future<PooledConnection> openWithinCap() {
+    PoolSettings settings = loop.settings();
+    SlotWaiter w = new SlotWaiter(this, loop.now());
+    if (loop.hosts().takeOrQueue(host, settings.maxPerHost(), w)) {
+      return open();
+    }
+    capWaiters.add(w);
+    w.timer = loop.vertx().setTimer(settings.connectTimeoutMillis(), id -> capTimedOut(w, settings.maxPerHost()));
+    return w.promise.future();
+  }
+
+  /** A slot came free for {@code w}, on whichever event loop: it opens its connection on this one. */
+  void slotGranted(SlotWaiter w) {
+    loop.execute(() -> {
+      capWaiters.remove(w);
+      loop.vertx().cancelTimer(w.timer);
+      open().onComplete(w.promise);
+    });
+  }
+
+  private void capTimedOut(SlotWaiter w, int cap) {
+    if (!w.settle()) {
+      return;
+    }
+    capWaiters.timedOut(w);
+    loop.hosts().forget(host, w);
+    w.promise.fail(new PoolExhaustedException(host, cap, loop.now() - w.since));
+  }
+
+  /** Gives what has room now to the acquires waiting here for the cap, oldest first. */
+  private void handOver() {
+    long now = loop.now();
+    while (!capWaiters.isEmpty() && hasIdle(now)) {
+      SlotWaiter w = capWaiters.claimOldest();
+      if (w == null) {
+        return;
+      }
+      loop.vertx().cancelTimer(w.timer);
+      loop.hosts().forget(host, w);
+      w.promise.complete(leaseIdle(now));
+    }
+  }
+
+  /** Whether an acquire on another queue or event loop waits for a connection to this host to close. */
+  boolean wantedElsewhere() {
+    return capWaiters.isEmpty() && loop.settings().maxPerHost() > 0 && loop.hosts().wanted(host);
   }
 
   private Future<PooledConnection> open() {
@@ -110,6 +195,7 @@ final class OriginQueue {
     }
     leased--;
     failedConnects++;
+    loop.hosts().free(host, loop.settings().maxPerHost());
     if (shared != null) {
       shared.connectFailed(cause);
     }
@@ -178,6 +264,11 @@ final class OriginQueue {
     while (idle.size() > settings.maxIdlePerHost()) {
       close(idle.pollLast(), CloseReason.EVICTED);
     }
+    handOver();
+    if (pc.state == PooledConnection.State.IDLE && wantedElsewhere()) {
+      removeIdle(pc);
+      close(pc, CloseReason.EVICTED);
+    }
   }
 
   /**
@@ -194,6 +285,7 @@ final class OriginQueue {
       closeWhenIdle = CloseReason.POLICY;
     }
     shared.ended(pc, closeWhenIdle, loop.now() + settings.idleTimeoutMillis(), settings.maxIdlePerHost());
+    handOver();
   }
 
   /** The connection left HTTP (an upgrade): the pool forgets it without closing it. */
@@ -291,6 +383,12 @@ final class OriginQueue {
   void count(CloseReason reason) {
     closed.merge(reason, 1L, Long::sum);
     loop.connectionsChanged(-1);
+    loop.hosts().free(host, loop.settings().maxPerHost());
+  }
+
+  /** Nothing open, leased, being opened or waited for: the queue holds only its counters. */
+  boolean unused() {
+    return idle.isEmpty() && leased == 0 && capWaiters.isEmpty() && (shared == null || shared.unused());
   }
 
   /** A lease went to a connection it did not open. */
@@ -301,9 +399,10 @@ final class OriginQueue {
   OriginStats stats() {
     if (shared == null) {
       return new OriginStats(key.toString(), key.authority(), idle.size(), leased, 0, opened, reused,
-          failedConnects, OriginStats.closedMap(closed));
+          failedConnects, OriginStats.closedMap(closed), capWaiters.waited(), capWaiters.timedOut());
     }
     return new OriginStats(key.toString(), key.authority(), idle.size() + shared.idle(), leased + shared.busy(),
-        shared.streams(), opened, reused, failedConnects, OriginStats.closedMap(closed));
+        shared.streams(), opened, reused, failedConnects, OriginStats.closedMap(closed), capWaiters.waited(),
+        capWaiters.timedOut());
   }
 }

@@ -13,9 +13,11 @@ import java.util.TreeMap;
  *
  * @param inUse connections carrying an exchange (HTTP/1.x) or at least one stream (HTTP/2)
  * @param streams HTTP/2 streams in flight over all of the origin's connections
+ * @param waited acquires that found the origin's host at {@code pool.max-per-host} and waited
+ * @param capTimeouts of those, the ones that got no connection within the connect timeout
  */
 public record OriginStats(String key, String target, long idle, long inUse, long streams, long opened, long reused,
-                          long failedConnects, Map<String, Long> closed) {
+                          long failedConnects, Map<String, Long> closed, long waited, long capTimeouts) {
 
   public long closed(String reason) {
     return closed.getOrDefault(reason, 0L);
@@ -25,12 +27,18 @@ public record OriginStats(String key, String target, long idle, long inUse, long
     Map<String, Long> sum = new TreeMap<>(closed);
     o.closed.forEach((k, v) -> sum.merge(k, v, Long::sum));
     return new OriginStats(key, target, idle + o.idle, inUse + o.inUse, streams + o.streams, opened + o.opened,
-        reused + o.reused, failedConnects + o.failedConnects, sum);
+        reused + o.reused, failedConnects + o.failedConnects, sum, waited + o.waited, capTimeouts + o.capTimeouts);
   }
 
   /** The same counters with no connection open: what stays of a partition that left the pool. */
   OriginStats withoutConnections() {
-    return new OriginStats(key, target, 0, 0, 0, opened, reused, failedConnects, closed);
+    return new OriginStats(key, target, 0, 0, 0, opened, reused, failedConnects, closed, waited, capTimeouts);
+  }
+
+  /** The counters under another key, with no connection open: an origin's queue that was dropped. */
+  OriginStats as(String otherKey, String otherTarget) {
+    return new OriginStats(otherKey, otherTarget, 0, 0, 0, opened, reused, failedConnects, closed, waited,
+        capTimeouts);
   }
 
   /** A list of them in the JSON shape of {@code proxy.pool.stats}' "origins". */
@@ -54,6 +62,8 @@ public record OriginStats(String key, String target, long idle, long inUse, long
         .put("expired", closed(CloseReason.EXPIRED.label))
         .put("evicted", closed(CloseReason.EVICTED.label))
         .put("failed-connects", failedConnects)
+        .put("waited", waited)
+        .put("cap-timeouts", capTimeouts)
         .put("closed", new JsonObject(new TreeMap<>(closed)));
   }
 

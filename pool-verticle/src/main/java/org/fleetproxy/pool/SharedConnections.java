@@ -42,6 +42,22 @@ final class SharedConnections {
     return connecting > 0;
   }
 
+  /** Whether {@link #lease} would find a stream now. */
+  boolean hasRoom(long now) {
+    expire(now);
+    for (MultiplexedConnection mc : open) {
+      if (mc.hasRoom()) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** No connection open or being opened, nobody waiting for one. */
+  boolean unused() {
+    return open.isEmpty() && connecting == 0 && waiting.isEmpty();
+  }
+
   /** Waits for the connection being opened. */
   Future<PooledConnection> await() {
     Promise<PooledConnection> p = Promise.promise();
@@ -129,6 +145,10 @@ final class SharedConnections {
     }
     if (closeWhenIdle != null || !mc.shared) {
       close(mc, closeWhenIdle == null ? CloseReason.POLICY : closeWhenIdle);
+      return;
+    }
+    if (queue.wantedElsewhere()) {
+      close(mc, CloseReason.EVICTED);
       return;
     }
     mc.expiresAt = idleDeadline;

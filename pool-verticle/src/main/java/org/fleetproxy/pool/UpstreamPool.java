@@ -34,6 +34,8 @@ public final class UpstreamPool {
   private final List<LoopPool> partitions = new CopyOnWriteArrayList<>();
   /** Partitions that left; their counters stay in the totals. */
   private final List<LoopPool> gone = new ArrayList<>();
+  /** Connections per host over every partition, for {@code pool.max-per-host}. */
+  private final HostLimits hosts = new HostLimits();
   private volatile PoolSettings settings;
 
   public UpstreamPool(Vertx vertx, PoolSettings settings) {
@@ -77,6 +79,10 @@ public final class UpstreamPool {
 
   public PoolSettings settings() {
     return settings;
+  }
+
+  HostLimits hosts() {
+    return hosts;
   }
 
   /**

@@ -131,6 +131,12 @@ abstract class PoolTestSupport {
         .orElseThrow(() -> new AssertionError("no stats for " + key));
   }
 
+  /** The counters of every entry with {@code key}'s target: its live queue and what stays of dropped ones. */
+  OriginStats targetStats(OriginKey key) {
+    return await(pool.stats()).stream().filter(s -> s.target().equals(key.authority())).reduce(OriginStats::plus)
+        .orElseThrow(() -> new AssertionError("no stats for " + key.authority()));
+  }
+
   static boolean eventually(BooleanSupplier condition, long withinMillis) throws InterruptedException {
     long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(withinMillis);
     while (System.nanoTime() < deadline) {

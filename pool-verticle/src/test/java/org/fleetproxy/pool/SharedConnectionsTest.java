@@ -123,7 +123,7 @@ class SharedConnectionsTest extends PoolTestSupport {
     release(second, false, -1);
     assertEquals(1, stats(key).idle(), "a stream's keep-alive verdict does not close an HTTP/2 connection");
     assertTrue(eventually(() -> origin.closed.get() == 1, 3_000));
-    OriginStats s = stats(key);
+    OriginStats s = targetStats(key);
     assertEquals(1, s.closed("expired"));
     assertEquals(0, s.idle());
     assertEquals(1, origin.accepted.get());

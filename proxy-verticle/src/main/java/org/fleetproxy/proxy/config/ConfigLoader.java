@@ -150,7 +150,8 @@ public final class ConfigLoader {
         p.integer("max-idle-per-host", 64, 0, 1_000_000),
         positive(p, "idle-timeout", 30_000),
         positive(p, "connect-timeout", 5_000),
-        reuse(p.string("reuse", "shared"), p.key("reuse")));
+        reuse(p.string("reuse", "shared"), p.key("reuse")),
+        p.integer("max-per-host", 0, 0, 1_000_000));
     p.finish();
 
     ConfigNode l = root.node("limits");

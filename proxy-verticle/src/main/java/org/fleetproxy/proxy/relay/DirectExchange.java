@@ -100,7 +100,7 @@ final class DirectExchange implements UpstreamLink.Reader {
 
   private void leased(AsyncResult<PooledConnection> ar) {
     if (ar.failed()) {
-      fail(502, "connect to " + route.origin() + " failed: " + ar.cause().getMessage());
+      fail(AcquireFailure.status(ar.cause()), "connect to " + route.origin() + " failed: " + ar.cause().getMessage());
       return;
     }
     lease = ar.result();

@@ -46,7 +46,7 @@ final class UpgradeExchange implements TimeoutSweep.Watched {
 
   private void leased(AsyncResult<PooledConnection> ar) {
     if (ar.failed()) {
-      fail(502, "connect to " + target.origin() + " failed: " + ar.cause().getMessage());
+      fail(AcquireFailure.status(ar.cause()), "connect to " + target.origin() + " failed: " + ar.cause().getMessage());
       return;
     }
     lease = ar.result();

@@ -81,7 +81,7 @@ class ConfigLoaderTest {
               read-timeout: 2m
               version: h1
               headers: { X-Env: prod }
-        pool: { max-idle-per-host: 3, idle-timeout: 30s, connect-timeout: 1500ms, reuse: per-client }
+        pool: { max-idle-per-host: 3, idle-timeout: 30s, connect-timeout: 1500ms, reuse: per-client, max-per-host: 12 }
         cluster: { enabled: true, hazelcast: other.yaml, name: blue, node-id: edge-1, request-timeout: 3s }
         config: { scan-period: 0s }
         """);
@@ -94,7 +94,7 @@ class ConfigLoaderTest {
     assertEquals(new ProxyConfig.Upstream("http://127.0.0.1:9001/v1/", 500, 120_000, "h1", Map.of("X-Env", "prod"),
         null, null, null),
         r.upstream());
-    assertEquals(new PoolSettings(3, 30_000, 1_500, PoolSettings.Reuse.PER_CLIENT), c.pool());
+    assertEquals(new PoolSettings(3, 30_000, 1_500, PoolSettings.Reuse.PER_CLIENT, 12), c.pool());
     assertEquals(new ProxyConfig.Cluster(true, "other.yaml", false, "blue", "edge-1", 3_000), c.cluster());
     assertEquals(0, c.reload().scanPeriodMillis());
   }
@@ -196,6 +196,8 @@ class ConfigLoaderTest {
   void badOtherValuesAreRejected() {
     assertMentions(rejected("pool: { reuse: sometimes }"), "pool.reuse", "sometimes");
     assertMentions(rejected("pool: { max-idle-per-host: -1 }"), "pool.max-idle-per-host");
+    assertMentions(rejected("pool: { max-per-host: -1 }"), "pool.max-per-host");
+    assertMentions(rejected("pool: { max-per-host: some }"), "pool.max-per-host", "whole number");
     assertMentions(rejected("forward: { enabled: maybe }"), "forward.enabled");
     assertMentions(rejected("forward: { users: [\"nocolon\"] }"), "forward.users");
     assertMentions(rejected("server: { host: \"\" }"), "server.host");
