@@ -79,7 +79,10 @@ final class AdminControl {
         .onComplete(ar -> rc.request().connection().close());
   }
 
-  /** At most one line per interval, with the count of those held back, so a flood leaves a trace but not a full disk. */
+  /**
+   * At most one line per interval, with the count of those held back, so a flood leaves a trace
+   * but does not fill the disk.
+   */
   private void logRefusal(RoutingContext rc, String address, String reason) {
     long now = System.nanoTime();
     if (now - lastRefusalLog <= REFUSAL_LOG_INTERVAL_NANOS) {

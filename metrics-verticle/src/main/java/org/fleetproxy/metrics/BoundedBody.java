@@ -24,7 +24,10 @@ final class BoundedBody {
     this.tooLarge = tooLarge;
   }
 
-  /** Calls {@code complete} with the whole body, or {@code tooLarge} once (and drops the rest) when it passes {@code limit}. */
+  /**
+   * Calls {@code complete} with the whole body, or {@code tooLarge} once (and drops the rest)
+   * when it passes {@code limit}.
+   */
   static void read(HttpServerRequest request, long limit, Handler<Buffer> complete, Runnable tooLarge) {
     if (declaredLength(request) > limit) {
       tooLarge.run();

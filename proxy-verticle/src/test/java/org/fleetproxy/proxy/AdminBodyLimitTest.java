@@ -90,7 +90,8 @@ class AdminBodyLimitTest extends ProxyTestBase {
     startProxy("");
     String body = new JsonObject().put("pad", "x".repeat(MIB - 100)).encode();
     try (RawClient raw = new RawClient(adminPort)) {
-      RawResponse r = raw.send(head("proxy.status", "Content-Length: " + body.length() + "\r\nConnection: close") + body).read();
+      RawResponse r = raw.send(head("proxy.status", "Content-Length: " + body.length() + "\r\nConnection: close")
+          + body).read();
       assertEquals(200, r.status(), r.bodyText());
       assertEquals(ProxyNode.VERSION, new JsonObject(r.bodyText()).getString("version"));
     }

@@ -51,7 +51,8 @@ class AdminControlTest extends ProxyTestBase {
       RawResponse evil = postWith("proxy.pool.drain", "Host: evil.example\r\n", drain);
       assertEquals(403, evil.status(), evil.bodyText());
       assertTrue(evil.bodyText().contains("Host 'evil.example' does not name this admin server"), evil.bodyText());
-      assertTrue(log.lines().stream().anyMatch(l -> l.contains("refused proxy.pool.drain") && l.contains("evil.example")),
+      assertTrue(log.lines().stream()
+              .anyMatch(l -> l.contains("refused proxy.pool.drain") && l.contains("evil.example")),
           String.join("\n", log.lines()));
     }
     assertEquals(403, postWith("proxy.pool.drain", "Host: evil.example:" + adminPort + "\r\n", drain).status());

@@ -39,7 +39,8 @@ class CoalescedReloadsTest {
     running.get(0).complete(answer(1));
     assertEquals(answer(1), first.result());
     assertEquals(List.of("request", "request, file change"), triggers);
-    assertTrue(waiting.stream().noneMatch(Future::isComplete), "answered before a reload that started after they asked");
+    assertTrue(waiting.stream().noneMatch(Future::isComplete),
+        "answered before a reload that started after they asked");
 
     running.get(1).complete(answer(2));
     waiting.forEach(f -> assertEquals(answer(2), f.result()));
