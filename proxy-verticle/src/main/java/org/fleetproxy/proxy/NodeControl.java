@@ -13,7 +13,8 @@ import java.util.function.Supplier;
 
 /**
  * The node's own control messages: its status, the fleet's status, and config reload, on
- * request or when the config file changes. Reloads run one at a time on this verticle's context.
+ * request or when the config file changes. Reloads run one at a time on this verticle's context;
+ * those asked for while one runs are merged into the next ({@link CoalescedReloads}).
  */
 public final class NodeControl extends VerticleBase {
 
@@ -34,10 +35,9 @@ public final class NodeControl extends VerticleBase {
 
   private final Fleet fleet;
   private final Supplier<JsonObject> status;
-  private final Function<String, Future<JsonObject>> reload;
+  private final CoalescedReloads reloads;
   private final ConfigSource source;
   private final Supplier<Long> scanPeriodMillis;
-  private Future<JsonObject> reloading = Future.succeededFuture();
   private String seen;
   private long scanTimer = -1;
   private boolean stopped;
@@ -50,7 +50,7 @@ public final class NodeControl extends VerticleBase {
                      ConfigSource source, Supplier<Long> scanPeriodMillis) {
     this.fleet = fleet;
     this.status = status;
-    this.reload = reload;
+    this.reloads = new CoalescedReloads(reload);
     this.source = source;
     this.scanPeriodMillis = scanPeriodMillis;
   }
@@ -90,14 +90,13 @@ public final class NodeControl extends VerticleBase {
     });
   }
 
-  /** Queues a reload behind any running one, so two never interleave. */
+  /** A reload that starts no earlier than now, so two never interleave; a scan period set by it takes effect. */
   private Future<JsonObject> reloadOnce(String trigger) {
-    reloading = reloading.transform(ar -> reload.apply(trigger)).andThen(ar -> {
+    return reloads.request(trigger).andThen(ar -> {
       if (scanTimer < 0 && source.file() != null) {
         schedule();
       }
     });
-    return reloading;
   }
 
   /** Polls the file's digest; a change (even back and forth between scans) is reloaded once. */
