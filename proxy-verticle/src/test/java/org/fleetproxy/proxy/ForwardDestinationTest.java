@@ -88,6 +88,9 @@ class ForwardDestinationTest extends ProxyTestBase {
     RawResponse allowed = forwardGet("public.test:" + open.port());
     assertEquals(200, allowed.status());
     assertEquals("public.test:" + open.port(), open.last().headers().get("Host"));
+    // the connection went to the address that was checked, and is pooled under it
+    assertEquals(1, poolOrigin("http://public.test:" + open.port() + " [connect-to 127.0.0.1:" + open.port() + "]")
+        .getLong("opened"));
   }
 
   @Test
