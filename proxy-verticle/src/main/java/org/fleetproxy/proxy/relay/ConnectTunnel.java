@@ -38,6 +38,9 @@ final class ConnectTunnel {
     }
     request.pause();
     ForwardGate.admit(relay, active, target.authority(), target.host(), target.port()).onComplete(ar -> {
+      if (request.response().closed()) {
+        return;
+      }
       if (ar.succeeded()) {
         connect(relay, active, request, user, target, ar.result());
       } else if (ar.cause() instanceof Rejection refused) {

@@ -121,6 +121,10 @@ public final class ProxyHandler implements Handler<HttpServerRequest> {
       request.pause();
     }
     admitted.onComplete(ar -> {
+      if (request.response().closed()) {
+        // the client left while the name was resolved: nothing to connect for
+        return;
+      }
       if (paused) {
         request.resume();
       }
