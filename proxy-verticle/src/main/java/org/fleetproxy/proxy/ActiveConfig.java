@@ -3,6 +3,7 @@ package org.fleetproxy.proxy;
 import io.vertx.core.MultiMap;
 import org.fleetproxy.pool.OriginKey;
 import org.fleetproxy.proxy.config.ProxyConfig;
+import org.fleetproxy.proxy.destination.DestinationRules;
 import org.fleetproxy.proxy.relay.ProxyAuth;
 import org.fleetproxy.proxy.route.RouteTable;
 
@@ -11,9 +12,10 @@ import org.fleetproxy.proxy.route.RouteTable;
  *
  * @param parent the parent proxy for forward traffic, or null
  * @param parentHeaders headers for requests sent to the parent in absolute form (its credentials)
+ * @param destinations where forward traffic may go
  */
 public record ActiveConfig(ProxyConfig config, RouteTable routes, ProxyAuth auth, OriginKey.Parent parent,
-                           MultiMap parentHeaders) {
+                           MultiMap parentHeaders, DestinationRules destinations) {
 
   public static ActiveConfig of(ProxyConfig config) {
     ProxyConfig.ParentProxy p = config.forward().upstreamProxy();
@@ -26,6 +28,6 @@ public record ActiveConfig(ProxyConfig config, RouteTable routes, ProxyAuth auth
       }
     }
     return new ActiveConfig(config, RouteTable.of(config.routes()), new ProxyAuth(config.forward().users()), parent,
-        parentHeaders);
+        parentHeaders, DestinationRules.of(config));
   }
 }

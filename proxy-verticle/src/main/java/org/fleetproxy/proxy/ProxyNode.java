@@ -4,6 +4,7 @@ import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
+import io.vertx.core.dns.AddressResolverOptions;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.EventBusOptions;
 import io.vertx.core.json.JsonArray;
@@ -19,6 +20,7 @@ import org.fleetproxy.proxy.cluster.HazelcastSetup;
 import org.fleetproxy.proxy.config.ConfigLoader;
 import org.fleetproxy.proxy.config.ConfigSource;
 import org.fleetproxy.proxy.config.ProxyConfig;
+import org.fleetproxy.proxy.destination.HostsFileNames;
 import org.fleetproxy.proxy.tls.CertificateRotation;
 import org.fleetproxy.proxy.tls.ServerCertificate;
 
@@ -59,7 +61,7 @@ public final class ProxyNode {
   private CertificateRotation rotation;
 
   private ProxyNode(Vertx vertx, UpstreamPool pool, ProxyConfig config, Fleet fleet, ConfigSource source,
-                    AccessLog accessLog) {
+                    AccessLog accessLog, HostsFileNames hostsFile) {
     this.vertx = vertx;
     this.pool = pool;
     this.config = new AtomicReference<>(ActiveConfig.of(config));
@@ -67,7 +69,7 @@ public final class ProxyNode {
     this.source = source;
     this.accessLog = accessLog;
     this.listeners = new IngressListeners(vertx, (server, h2c) -> new ProxyVerticle(pool, this.config, server,
-        certificate::get, h2c, clientConnections, accessLog), () -> this.config.get().config().server().eventLoops());
+        certificate::get, h2c, clientConnections, accessLog, hostsFile), () -> this.config.get().config().server().eventLoops());
   }
 
   /** Starts a node on a config read from {@code source}, not clustered unless its config asks. */
@@ -82,6 +84,15 @@ public final class ProxyNode {
    * @param cluster join the fleet even if {@code cluster.enabled} is false ({@code --cluster})
    */
   public static Future<ProxyNode> start(ProxyConfig config, ConfigSource source, boolean cluster) {
+    return start(config, source, cluster, new AddressResolverOptions());
+  }
+
+  /**
+   * As {@link #start(ProxyConfig, ConfigSource, boolean)}, with the name resolution of the node's
+   * connections set by {@code resolver} (its hosts file, say) instead of the system's.
+   */
+  public static Future<ProxyNode> start(ProxyConfig config, ConfigSource source, boolean cluster,
+                                        AddressResolverOptions resolver) {
     AccessLog accessLog;
     try {
       accessLog = openAccessLog(config.access());
@@ -92,7 +103,8 @@ public final class ProxyNode {
     ProxyConfig.Cluster c = config.cluster();
     VertxOptions options = new VertxOptions()
         .setEventLoopPoolSize(config.server().eventLoops())
-        .setPreferNativeTransport(true);
+        .setPreferNativeTransport(true)
+        .setAddressResolverOptions(resolver);
     Future<Vertx> vertx;
     HazelcastClusterManager manager = null;
     if (cluster || c.enabled()) {
@@ -107,12 +119,16 @@ public final class ProxyNode {
     // created on the caller's thread, so it reports there too: a failed start closes the event
     // loops the futures below would report through
     Promise<ProxyNode> started = Promise.promise();
-    vertx.onFailure(started::fail).onSuccess(v -> {
-      Fleet fleet = new Fleet(v, members, c.nodeId(), c.requestTimeoutMillis());
-      ProxyNode node = new ProxyNode(v, new UpstreamPool(v, config.pool()), config, fleet, source, accessLog);
-      node.deploy().onSuccess(x -> started.complete(node))
-          .onFailure(t -> CompletableFuture.runAsync(() -> v.close().onComplete(x -> started.fail(t))));
-    });
+    vertx.onFailure(started::fail).onSuccess(v -> v.executeBlocking(() -> HostsFileNames.read(resolver))
+        .recover(t -> Future.failedFuture(new IllegalStateException("cannot read the hosts file: " + t.getMessage(), t)))
+        .compose(hostsFile -> {
+          Fleet fleet = new Fleet(v, members, c.nodeId(), c.requestTimeoutMillis());
+          ProxyNode node = new ProxyNode(v, new UpstreamPool(v, config.pool()), config, fleet, source, accessLog,
+              hostsFile);
+          return node.deploy().map(x -> node);
+        })
+        .onSuccess(started::complete)
+        .onFailure(t -> CompletableFuture.runAsync(() -> v.close().onComplete(x -> started.fail(t)))));
     return started.future();
   }
 

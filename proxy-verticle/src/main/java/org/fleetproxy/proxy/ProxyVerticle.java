@@ -7,6 +7,7 @@ import io.vertx.core.VerticleBase;
 import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;
 import io.vertx.core.http.HttpConnection;
+import io.vertx.core.internal.VertxInternal;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpServerRequest;
@@ -20,10 +21,10 @@ import org.fleetproxy.metrics.MetricsVerticle;
 import org.fleetproxy.pool.LoopPool;
 import org.fleetproxy.pool.UpstreamPool;
 import org.fleetproxy.proxy.config.ProxyConfig;
+import org.fleetproxy.proxy.destination.HostsFileNames;
 import org.fleetproxy.proxy.ingress.ClientPipeline;
 import org.fleetproxy.proxy.ingress.Limits;
 import org.fleetproxy.proxy.ingress.Rejection;
-import org.fleetproxy.proxy.ingress.RejectionSink;
 import org.fleetproxy.proxy.ingress.WireBytes;
 import org.fleetproxy.proxy.relay.Completion;
 import org.fleetproxy.proxy.relay.DirectLane;
@@ -34,6 +35,7 @@ import org.fleetproxy.proxy.relay.RelayContext;
 import org.fleetproxy.proxy.timing.TimeoutSweep;
 import org.fleetproxy.proxy.tls.ServerCertificate;
 
+import java.net.InetAddress;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
@@ -43,7 +45,7 @@ import java.util.function.Supplier;
  * Ingress and relay on one event loop: the HTTP server instance on the shared port, this loop's
  * pool partition, and this loop's counters, flushed as one delta message about once a second.
  */
-public final class ProxyVerticle extends VerticleBase implements RelayContext, RejectionSink {
+public final class ProxyVerticle extends VerticleBase implements RelayContext {
 
   static final long FLUSH_INTERVAL_MILLIS = 1_000;
 
@@ -65,6 +67,7 @@ public final class ProxyVerticle extends VerticleBase implements RelayContext, R
   private HttpServer h2cServer;
   private final AtomicInteger clientConnections;
   private final AccessLog accessLog;
+  private final HostsFileNames hostsFile;
   private final RateLimitedLog rejections = new RateLimitedLog(1_000);
   private final CounterBatch counters = new CounterBatch();
   private LoopPool partition;
@@ -79,10 +82,11 @@ public final class ProxyVerticle extends VerticleBase implements RelayContext, R
    * @param h2cSocket where the internal HTTP/2 listener for cleartext HTTP/2 clients listens, or null for none
    * @param clientConnections open client connections of the whole node, for {@code limits.max-connections}
    * @param accessLog where each request is logged, or null
+   * @param hostsFile the names of this node's hosts file, for destinations a parent proxy connects to
    */
   public ProxyVerticle(UpstreamPool pool, AtomicReference<ActiveConfig> config, ProxyConfig.Server listener,
                        Supplier<ServerCertificate> certificate, SocketAddress h2cSocket,
-                       AtomicInteger clientConnections, AccessLog accessLog) {
+                       AtomicInteger clientConnections, AccessLog accessLog, HostsFileNames hostsFile) {
     this.pool = pool;
     this.config = config;
     this.listener = listener;
@@ -90,6 +94,7 @@ public final class ProxyVerticle extends VerticleBase implements RelayContext, R
     this.h2cSocket = h2cSocket;
     this.clientConnections = clientConnections;
     this.accessLog = accessLog;
+    this.hostsFile = hostsFile;
   }
 
   @Override
@@ -288,6 +293,16 @@ public final class ProxyVerticle extends VerticleBase implements RelayContext, R
   /** The {@code client} label value, or null while {@code metrics.client-label} is off. */
   private String clientLabel(HttpServerRequest request) {
     return config.get().config().metrics().clientLabel() ? client(request) : null;
+  }
+
+  @Override
+  public Future<InetAddress> resolve(String host) {
+    return ((VertxInternal) vertx).nameResolver().resolve(host);
+  }
+
+  @Override
+  public InetAddress hostsFileAddress(String host) {
+    return hostsFile.lookup(host);
   }
 
   @Override

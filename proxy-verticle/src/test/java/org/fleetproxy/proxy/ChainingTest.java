@@ -48,7 +48,7 @@ class ChainingTest extends ProxyTestBase {
     parentAdminPort = Ports.free();
     String yaml = "server: { host: 127.0.0.1, port: " + parentPort + ", event-loops: 2 }\n"
         + "admin: { host: 127.0.0.1, port: " + parentAdminPort + " }\n"
-        + "forward: { enabled: true, users: [\"parent:pw\"], connect-ports: [" + tls.actualPort() + "] }\n";
+        + "forward: { enabled: true, allow: [127.0.0.0/8], users: [\"parent:pw\"], connect-ports: [" + tls.actualPort() + "] }\n";
     parent = ProxyNode.start(ConfigLoader.parse(yaml, "parent.yaml")).await(20, TimeUnit.SECONDS);
   }
 
@@ -67,7 +67,7 @@ class ChainingTest extends ProxyTestBase {
   }
 
   private void startChild(String credentials) throws Exception {
-    startProxy("forward: { enabled: true, upstream-proxy: \"http://" + credentials + "@127.0.0.1:" + parentPort
+    startProxy("forward: { enabled: true, allow: [127.0.0.0/8], upstream-proxy: \"http://" + credentials + "@127.0.0.1:" + parentPort
         + "\", connect-ports: [" + tls.actualPort() + "] }\n");
   }
 

@@ -28,7 +28,7 @@ class ClientKeepAliveTest extends ProxyTestBase {
         vertx.setTimer(r.path().equals("/slow") ? 200 : 1, t -> r.response().end("body" + r.path()));
       }
     });
-    startProxy("forward: { enabled: true }\nroutes:\n" + route("/", up.url()));
+    startProxy("forward: { enabled: true, allow: [127.0.0.0/8] }\nroutes:\n" + route("/", up.url()));
   }
 
   private String upHost() {

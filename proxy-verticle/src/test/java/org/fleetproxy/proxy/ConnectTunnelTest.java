@@ -43,7 +43,7 @@ class ConnectTunnelTest extends ProxyTestBase {
   @Test
   void tunnelCarriesAPlainHttpExchangeAndCountsItsBytes() throws Exception {
     TestUpstream up = upstream(r -> r.response().end("through the tunnel"));
-    startProxy("forward: { enabled: true, users: [\"ann:pw\"], connect-ports: [" + up.port() + "] }\n");
+    startProxy("forward: { enabled: true, allow: [127.0.0.0/8], users: [\"ann:pw\"], connect-ports: [" + up.port() + "] }\n");
     try (RawClient raw = new RawClient(proxyPort)) {
       RawResponse established = raw.send(connect(up.port()) + auth("ann:pw") + "\r\n").readHead();
       assertEquals("HTTP/1.1 200 Connection established", established.statusLine());
@@ -68,7 +68,7 @@ class ConnectTunnelTest extends ProxyTestBase {
         .requestHandler(r -> r.response().end("secure " + r.isSSL()));
     tls.listen(0, "127.0.0.1").await(10, TimeUnit.SECONDS);
     closeLater(() -> tls.close().await(10, TimeUnit.SECONDS));
-    startProxy("forward: { enabled: true, connect-ports: [" + tls.actualPort() + "] }\n");
+    startProxy("forward: { enabled: true, allow: [127.0.0.0/8], connect-ports: [" + tls.actualPort() + "] }\n");
     HttpClient client = vertx.createHttpClient(new HttpClientOptions().setSsl(true).setTrustAll(true).setVerifyHost(false)
         .setProxyOptions(new ProxyOptions().setType(ProxyType.HTTP).setHost("127.0.0.1").setPort(proxyPort)));
     String body = client.request(new RequestOptions().setHost("127.0.0.1").setPort(tls.actualPort()).setURI("/"))
@@ -84,7 +84,7 @@ class ConnectTunnelTest extends ProxyTestBase {
       s.getOutputStream().write(("got " + all.length + " bytes").getBytes(StandardCharsets.ISO_8859_1));
       s.getOutputStream().flush();
     }));
-    startProxy("forward: { enabled: true, connect-ports: [" + up.port() + "] }\n");
+    startProxy("forward: { enabled: true, allow: [127.0.0.0/8], connect-ports: [" + up.port() + "] }\n");
     try (Socket s = new Socket(InetAddress.getLoopbackAddress(), proxyPort)) {
       s.setSoTimeout(10_000);
       OutputStream out = s.getOutputStream();
@@ -101,7 +101,7 @@ class ConnectTunnelTest extends ProxyTestBase {
   @Test
   void portsOutsideConnectPortsAre403AndNothingIsContacted() throws Exception {
     TestUpstream up = upstream(r -> r.response().end("no"));
-    startProxy("forward: { enabled: true }\n");
+    startProxy("forward: { enabled: true, allow: [127.0.0.0/8] }\n");
     try (RawClient raw = new RawClient(proxyPort)) {
       assertEquals(403, raw.send(connect(up.port()) + "\r\n").read().status());
     }
@@ -111,7 +111,7 @@ class ConnectTunnelTest extends ProxyTestBase {
   @Test
   void connectRefusedIs502AndMalformedTargetIs400() throws Exception {
     int dead = Ports.free();
-    startProxy("forward: { enabled: true, connect-ports: [" + dead + "] }\n");
+    startProxy("forward: { enabled: true, allow: [127.0.0.0/8], connect-ports: [" + dead + "] }\n");
     try (RawClient raw = new RawClient(proxyPort)) {
       assertEquals(502, raw.send(connect(dead) + "\r\n").read().status());
     }
@@ -123,7 +123,7 @@ class ConnectTunnelTest extends ProxyTestBase {
   @Test
   void connectTimeoutIs504() throws Exception {
     try (SilentListener silent = new SilentListener()) {
-      startProxy("pool: { connect-timeout: 700ms }\nforward: { enabled: true, connect-ports: [" + silent.port() + "] }\n");
+      startProxy("pool: { connect-timeout: 700ms }\nforward: { enabled: true, allow: [127.0.0.0/8], connect-ports: [" + silent.port() + "] }\n");
       try (RawClient raw = new RawClient(proxyPort)) {
         long t0 = System.nanoTime();
         assertEquals(504, raw.send(connect(silent.port()) + "\r\n").read().status());
@@ -136,7 +136,7 @@ class ConnectTunnelTest extends ProxyTestBase {
   @Test
   void tunnelsNeedCredentialsWhenUsersAreConfigured() throws Exception {
     TestUpstream up = upstream(r -> r.response().end("x"));
-    startProxy("forward: { enabled: true, users: [\"ann:pw\"], connect-ports: [" + up.port() + "] }\n");
+    startProxy("forward: { enabled: true, allow: [127.0.0.0/8], users: [\"ann:pw\"], connect-ports: [" + up.port() + "] }\n");
     try (RawClient raw = new RawClient(proxyPort)) {
       RawResponse r = raw.send(connect(up.port()) + "\r\n").read();
       assertEquals(407, r.status());
@@ -162,7 +162,7 @@ class ConnectTunnelTest extends ProxyTestBase {
       }
       upstreamSawClose.countDown();
     }));
-    startProxy("limits: { tunnel-idle-timeout: 600ms }\nforward: { enabled: true, connect-ports: [" + up.port() + "] }\n");
+    startProxy("limits: { tunnel-idle-timeout: 600ms }\nforward: { enabled: true, allow: [127.0.0.0/8], connect-ports: [" + up.port() + "] }\n");
     try (Socket s = new Socket(InetAddress.getLoopbackAddress(), proxyPort)) {
       s.setSoTimeout(10_000);
       OutputStream out = s.getOutputStream();

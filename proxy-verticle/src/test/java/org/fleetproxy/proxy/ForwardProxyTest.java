@@ -25,7 +25,7 @@ class ForwardProxyTest extends ProxyTestBase {
   @Test
   void absoluteFormGoesUpstreamInOriginFormWithoutProxyHeaders() throws Exception {
     TestUpstream up = upstream(r -> r.response().end("origin"));
-    startProxy("forward: { enabled: true }\n");
+    startProxy("forward: { enabled: true, allow: [127.0.0.0/8] }\n");
     try (RawClient raw = new RawClient(proxyPort)) {
       RawResponse r = raw.send("GET http://127.0.0.1:" + up.port() + "/a/b?c=d HTTP/1.1\r\nHost: 127.0.0.1:" + up.port()
           + "\r\nProxy-Connection: keep-alive\r\nProxy-Authorization: " + basic("x:y") + "\r\n\r\n").read();
@@ -44,7 +44,7 @@ class ForwardProxyTest extends ProxyTestBase {
   @Test
   void hostHeaderOmitsDefaultPortAndFollowsTheTarget() throws Exception {
     TestUpstream up = upstream(r -> r.response().end("origin"));
-    startProxy("forward: { enabled: true }\n");
+    startProxy("forward: { enabled: true, allow: [127.0.0.0/8] }\n");
     try (RawClient raw = new RawClient(proxyPort)) {
       raw.send("GET http://LOCALHOST:" + up.port() + "/ HTTP/1.1\r\nHost: localhost:" + up.port() + "\r\n\r\n").read();
     }
@@ -82,7 +82,7 @@ class ForwardProxyTest extends ProxyTestBase {
   @Test
   void basicAuthenticationGuardsTheForwardProxy() throws Exception {
     TestUpstream up = upstream(r -> r.response().end("origin"));
-    startProxy("forward: { enabled: true, users: [\"alice:s3cret\", \"bob:pw\"] }\n");
+    startProxy("forward: { enabled: true, allow: [127.0.0.0/8], users: [\"alice:s3cret\", \"bob:pw\"] }\n");
     String target = "GET http://127.0.0.1:" + up.port() + "/ HTTP/1.1\r\nHost: 127.0.0.1:" + up.port() + "\r\n";
     try (RawClient raw = new RawClient(proxyPort)) {
       RawResponse none = raw.send(target + "\r\n").read();
@@ -99,7 +99,7 @@ class ForwardProxyTest extends ProxyTestBase {
 
   @Test
   void malformedAbsoluteTargetIs400() throws Exception {
-    startProxy("forward: { enabled: true }\n");
+    startProxy("forward: { enabled: true, allow: [127.0.0.0/8] }\n");
     try (RawClient raw = new RawClient(proxyPort)) {
       RawResponse r = raw.send("GET http://user@127.0.0.1:1/ HTTP/1.1\r\nHost: 127.0.0.1:1\r\n\r\n").read();
       assertEquals(400, r.status());
@@ -110,7 +110,7 @@ class ForwardProxyTest extends ProxyTestBase {
   @Test
   void neverAskForAuthAnswersLikeAPlainWebServer() throws Exception {
     TestUpstream up = upstream(r -> r.response().end("origin"));
-    startProxy("forward: { enabled: true, users: [\"alice:s3cret\"], never-ask-for-auth: true, connect-ports: ["
+    startProxy("forward: { enabled: true, allow: [127.0.0.0/8], users: [\"alice:s3cret\"], never-ask-for-auth: true, connect-ports: ["
         + up.port() + "] }\n");
     try (RawClient raw = new RawClient(proxyPort)) {
       RawResponse r = raw.send("GET http://127.0.0.1:" + up.port() + "/ HTTP/1.1\r\nHost: 127.0.0.1:" + up.port() + "\r\n"
@@ -130,7 +130,7 @@ class ForwardProxyTest extends ProxyTestBase {
   @Test
   void nonEliteForwardingAddsViaAndForwardedFor() throws Exception {
     TestUpstream up = upstream(r -> r.response().end("origin"));
-    startProxy("forward: { enabled: true, elite: false }\n");
+    startProxy("forward: { enabled: true, allow: [127.0.0.0/8], elite: false }\n");
     try (RawClient raw = new RawClient(proxyPort)) {
       raw.send("GET http://127.0.0.1:" + up.port() + "/ HTTP/1.1\r\nHost: 127.0.0.1:" + up.port() + "\r\n\r\n").read();
     }
@@ -142,7 +142,7 @@ class ForwardProxyTest extends ProxyTestBase {
   void credentialsNeverReachTheLog() throws Exception {
     try (LogCapture log = new LogCapture()) {
       int dead = Ports.free();
-      startProxy("forward: { enabled: true, users: [\"alice:TopSecret1\"], connect-ports: [" + dead + "] }\n");
+      startProxy("forward: { enabled: true, allow: [127.0.0.0/8], users: [\"alice:TopSecret1\"], connect-ports: [" + dead + "] }\n");
       for (String pass : new String[] {"TopSecret1", "WrongSecret2"}) {
         try (RawClient raw = new RawClient(proxyPort)) {
           raw.send("GET http://127.0.0.1:" + dead + "/ HTTP/1.1\r\nHost: 127.0.0.1:" + dead + "\r\nProxy-Authorization: "

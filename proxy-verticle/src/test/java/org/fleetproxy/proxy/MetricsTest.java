@@ -104,7 +104,7 @@ class MetricsTest extends ProxyTestBase {
 
   @Test
   void targetLabelsAreBoundedByMaxTargets() throws Exception {
-    startProxy("forward: { enabled: true }\nmetrics: { max-targets: 3 }\n");
+    startProxy("forward: { enabled: true, allow: [127.0.0.0/8] }\nmetrics: { max-targets: 3 }\n");
     for (int i = 0; i < 6; i++) {
       try (RawClient raw = new RawClient(proxyPort)) {
         int port = Ports.free();
@@ -154,7 +154,7 @@ class MetricsTest extends ProxyTestBase {
   @Test
   void trafficIsExactPerUserAndCarriesTheClientWhenAsked() throws Exception {
     TestUpstream up = upstream(r -> r.response().end(BODY));
-    startProxy("forward: { enabled: true, users: [\"alice:a\", \"bob:b\"] }\nmetrics: { client-label: true }\n");
+    startProxy("forward: { enabled: true, allow: [127.0.0.0/8], users: [\"alice:a\", \"bob:b\"] }\nmetrics: { client-label: true }\n");
     String target = "127.0.0.1:" + up.port();
     String[][] users = {{"alice", "YWxpY2U6YQ==", "3"}, {"bob", "Ym9iOmI=", "2"}};
     long[][] wire = new long[users.length][2];
@@ -180,7 +180,7 @@ class MetricsTest extends ProxyTestBase {
 
   @Test
   void fiveThousandTargetsStayWithinTheLabelBound() throws Exception {
-    startProxy("forward: { enabled: true }\nmetrics: { max-targets: 100 }\npool: { connect-timeout: 1s }\n");
+    startProxy("forward: { enabled: true, allow: [127.0.0.0/8] }\nmetrics: { max-targets: 100 }\npool: { connect-timeout: 1s }\n");
     try (RawClient raw = new RawClient(proxyPort)) {
       for (int port = 40_000; port < 45_000; port++) {
         raw.send("GET http://127.0.0.1:" + port + "/ HTTP/1.1\r\nHost: 127.0.0.1:" + port + "\r\n\r\n").read();

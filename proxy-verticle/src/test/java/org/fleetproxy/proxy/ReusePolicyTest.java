@@ -38,7 +38,7 @@ class ReusePolicyTest extends ProxyTestBase {
   @Test
   void sharedReuseServesManyClientsOverTwoUpstreamConnections() throws Exception {
     TestUpstream up = upstream(r -> r.response().end("x"));
-    startProxy("forward: { enabled: true }\npool: { reuse: shared }\n");
+    startProxy("forward: { enabled: true, allow: [127.0.0.0/8] }\npool: { reuse: shared }\n");
     for (int i = 0; i < 20; i++) {
       try (RawClient raw = new RawClient(proxyPort)) {
         RawResponse r = raw.send(forwardGet(up.port(), "/" + i, "Connection: close\r\n")).read();
@@ -64,7 +64,7 @@ class ReusePolicyTest extends ProxyTestBase {
           .add(user);
       r.response().end(user);
     });
-    startProxy("forward: { enabled: true, users: [\"alice:a\", \"bob:b\"] }\npool: { reuse: per-client }\n");
+    startProxy("forward: { enabled: true, allow: [127.0.0.0/8], users: [\"alice:a\", \"bob:b\"] }\npool: { reuse: per-client }\n");
     for (String[] user : new String[][] {{"alice", "alice:a"}, {"bob", "bob:b"}}) {
       for (int i = 0; i < 5; i++) {
         try (RawClient raw = new RawClient(proxyPort)) {
@@ -96,7 +96,7 @@ class ReusePolicyTest extends ProxyTestBase {
   @Test
   void noReuseOpensAConnectionPerRequestEvenOnOneClientConnection() throws Exception {
     TestUpstream up = upstream(r -> r.response().end("n" + r.path()));
-    startProxy("forward: { enabled: true }\npool: { reuse: none }\n");
+    startProxy("forward: { enabled: true, allow: [127.0.0.0/8] }\npool: { reuse: none }\n");
     try (RawClient raw = new RawClient(proxyPort)) {
       for (int i = 0; i < 6; i++) {
         RawResponse r = raw.send(forwardGet(up.port(), "/" + i, "")).read();

@@ -49,7 +49,7 @@ class TunnelStreamingTest {
       Path conf = Files.createTempFile("tunnel", ".yaml");
       Files.writeString(conf, "server: { host: 127.0.0.1, port: " + port + ", event-loops: 1 }\n"
           + "admin: { host: 127.0.0.1, port: " + Ports.free() + " }\n"
-          + "forward: { enabled: true, connect-ports: [" + up.port() + "] }\n");
+          + "forward: { enabled: true, allow: [127.0.0.0/8], connect-ports: [" + up.port() + "] }\n");
       try (ProxyProcess proxy = ProxyProcess.start(conf, port, List.of("-Xmx128m", "-XX:MaxDirectMemorySize=64m"));
            Socket s = new Socket(InetAddress.getLoopbackAddress(), port)) {
         s.setSoTimeout(60_000);

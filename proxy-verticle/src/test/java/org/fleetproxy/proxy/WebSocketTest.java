@@ -125,7 +125,7 @@ class WebSocketTest extends ProxyTestBase {
   @Test
   void forwardProxyRelaysTheHandshakeAndRawFrames() throws Exception {
     WsUpstream up = closeLater(new WsUpstream());
-    startProxy("forward: { enabled: true }\nroutes:\n" + route("/ws/", "http://127.0.0.1:" + up.port() + "/"));
+    startProxy("forward: { enabled: true, allow: [127.0.0.0/8] }\nroutes:\n" + route("/ws/", "http://127.0.0.1:" + up.port() + "/"));
     byte[] nonce = new byte[16];
     new SecureRandom().nextBytes(nonce);
     String key = Base64.getEncoder().encodeToString(nonce);
@@ -156,7 +156,7 @@ class WebSocketTest extends ProxyTestBase {
   @Test
   void refusedUpgradeReachesTheClientAsAnOrdinaryResponse() throws Exception {
     TestUpstream up = upstream(r -> r.response().setStatusCode(403).end("no websockets here"));
-    startProxy("forward: { enabled: true }\nroutes:\n" + route("/ws/", up.url()));
+    startProxy("forward: { enabled: true, allow: [127.0.0.0/8] }\nroutes:\n" + route("/ws/", up.url()));
 
     WebSocketClient wsClient = vertx.createWebSocketClient();
     closeLater(() -> wsClient.close().await(10, TimeUnit.SECONDS));

@@ -10,8 +10,6 @@ import org.yaml.snakeyaml.error.YAMLException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.InetAddress;
-import java.net.URI;
-import java.net.URISyntaxException;
 import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -100,44 +98,7 @@ public final class ConfigLoader {
       throw new ConfigException("admin.port: " + admin.port() + " is also server.port; the admin server needs a port of its own");
     }
 
-    ConfigNode f = root.node("forward");
-    List<String> users = new ArrayList<>();
-    for (Object u : f.list("users")) {
-      String pair = String.valueOf(u);
-      int colon = pair.indexOf(':');
-      if (u == null || colon <= 0) {
-        throw new ConfigException(f.key("users") + ": each entry must be \"user:password\"");
-      }
-      users.add(pair);
-    }
-    List<Integer> connectPorts = new ArrayList<>();
-    List<Object> rawPorts = f.list("connect-ports");
-    if (rawPorts.isEmpty() && !f.has("connect-ports")) {
-      connectPorts.add(443);
-    }
-    for (Object o : rawPorts) {
-      int port;
-      try {
-        port = Integer.parseInt(String.valueOf(o));
-      } catch (NumberFormatException e) {
-        throw new ConfigException(f.key("connect-ports") + ": each entry must be a port number, got '" + o + "'");
-      }
-      if (port < 1 || port > 65535) {
-        throw new ConfigException(f.key("connect-ports") + ": port out of range: " + port);
-      }
-      connectPorts.add(port);
-    }
-    String parent = f.string("upstream-proxy", null);
-    ProxyConfig.Forward forward = new ProxyConfig.Forward(
-        f.bool("enabled", true), List.copyOf(users), f.bool("allow-open", false), f.bool("elite", true),
-        f.bool("never-ask-for-auth", false), List.copyOf(connectPorts),
-        parent == null ? null : parentProxy(parent, f.key("upstream-proxy")));
-    f.finish();
-    if (forward.enabled() && users.isEmpty() && !forward.allowOpen() && !isLoopback(server.host())) {
-      throw new ConfigException("forward: an open forward proxy (no forward.users) on the non-loopback address "
-          + server.host() + " would relay anyone's traffic; add forward.users, or set forward.allow-open: true "
-          + "to run it on purpose");
-    }
+    ProxyConfig.Forward forward = ForwardSection.read(root.node("forward"), server);
 
     List<ProxyConfig.RouteSpec> routes = new ArrayList<>();
     List<Object> rawRoutes = root.list("routes");
@@ -200,31 +161,6 @@ public final class ConfigLoader {
     ProxyConfig.Upstream upstream = UpstreamSection.read(r.node("upstream"));
     r.finish();
     return new ProxyConfig.RouteSpec(host, location, upstream);
-  }
-
-  private static ProxyConfig.ParentProxy parentProxy(String url, String key) {
-    URI uri;
-    try {
-      uri = new URI(url);
-    } catch (URISyntaxException e) {
-      throw new ConfigException(key + ": not a valid URL: " + e.getMessage());
-    }
-    if (!"http".equals(uri.getScheme()) || uri.getHost() == null || uri.getPort() < 1) {
-      throw new ConfigException(key + ": must be http://[user:password@]host:port");
-    }
-    String user = null;
-    String password = null;
-    String info = uri.getUserInfo();
-    if (info != null) {
-      int colon = info.indexOf(':');
-      if (colon <= 0) {
-        throw new ConfigException(key + ": credentials must be user:password");
-      }
-      user = info.substring(0, colon);
-      password = info.substring(colon + 1);
-    }
-    String host = uri.getHost().startsWith("[") ? uri.getHost().substring(1, uri.getHost().length() - 1) : uri.getHost();
-    return new ProxyConfig.ParentProxy(host, uri.getPort(), user, password);
   }
 
   /** {@code server.tls}: both files or neither; they are read (and checked) when the listener starts. */

@@ -2,6 +2,7 @@ package org.fleetproxy.proxy.config;
 
 import org.fleetproxy.pool.PoolSettings;
 import org.fleetproxy.pool.UpstreamTrust;
+import org.fleetproxy.proxy.destination.Cidr;
 import org.fleetproxy.proxy.ingress.Limits;
 import org.fleetproxy.proxy.target.HostPort;
 
@@ -56,9 +57,13 @@ public record ProxyConfig(Server server, Admin admin, Forward forward, List<Rout
    * @param neverAskForAuth answer failed authentication like a plain web server (404), never 407
    * @param connectPorts ports a CONNECT tunnel may reach
    * @param upstreamProxy the parent proxy forward traffic goes through, or null
+   * @param deny networks forward traffic must not reach, on top of the built-in ones
+   *             ({@link org.fleetproxy.proxy.destination.DestinationRules#BUILT_IN_DENY})
+   * @param allow networks forward traffic may reach even when {@code deny} holds them
    */
   public record Forward(boolean enabled, List<String> users, boolean allowOpen, boolean elite,
-                        boolean neverAskForAuth, List<Integer> connectPorts, ParentProxy upstreamProxy) {
+                        boolean neverAskForAuth, List<Integer> connectPorts, ParentProxy upstreamProxy,
+                        List<Cidr> deny, List<Cidr> allow) {
   }
 
   /**

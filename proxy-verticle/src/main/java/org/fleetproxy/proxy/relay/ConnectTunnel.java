@@ -9,7 +9,9 @@ import io.vertx.core.net.ProxyOptions;
 import io.vertx.core.net.ProxyType;
 import org.fleetproxy.pool.OriginKey;
 import org.fleetproxy.proxy.ActiveConfig;
+import org.fleetproxy.proxy.ingress.Rejection;
 
+import java.net.InetAddress;
 import java.time.Duration;
 
 /**
@@ -35,8 +37,26 @@ final class ConnectTunnel {
       return;
     }
     request.pause();
+    ForwardGate.admit(relay, active, target.authority(), target.host(), target.port()).onComplete(ar -> {
+      if (request.response().closed()) {
+        return;
+      }
+      if (ar.succeeded()) {
+        connect(relay, active, request, user, target, ar.result());
+      } else if (ar.cause() instanceof Rejection refused) {
+        ForwardGate.refuse(relay, request, ROUTE, refused);
+      } else {
+        reject(relay, request, 502, "CONNECT " + target.authority() + " failed: " + ar.cause().getMessage());
+      }
+    });
+  }
+
+  /** @param address the checked address the tunnel goes to, or null when the parent proxy connects */
+  private static void connect(RelayContext relay, ActiveConfig active, HttpServerRequest request, String user,
+                              HostPort target, InetAddress address) {
     long timeout = active.config().pool().connectTimeoutMillis();
-    ConnectOptions options = new ConnectOptions().setHost(target.host()).setPort(target.port())
+    ConnectOptions options = new ConnectOptions()
+        .setHost(address == null ? target.host() : address.getHostAddress()).setPort(target.port())
         .setTimeout((int) Math.min(Integer.MAX_VALUE, timeout));
     OriginKey.Parent parent = active.parent();
     if (parent != null) {

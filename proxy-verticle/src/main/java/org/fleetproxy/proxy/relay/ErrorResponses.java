@@ -24,8 +24,8 @@ public final class ErrorResponses {
     // an HTTP/2 stream ends on its own; closing would take the client's other streams with it
     boolean close = closeAsked && request.version() != HttpVersion.HTTP_2;
     HttpServerResponse response = request.response();
-    String reason = HttpResponseStatus.valueOf(status).reasonPhrase();
-    response.setStatusCode(status).putHeader("Content-Type", "text/plain; charset=utf-8");
+    String reason = reasonPhrase(status);
+    response.setStatusCode(status).setStatusMessage(reason).putHeader("Content-Type", "text/plain; charset=utf-8");
     if (close) {
       response.putHeader("Connection", "close");
     }
@@ -38,6 +38,11 @@ public final class ErrorResponses {
         request.connection().close();
       }
     });
+  }
+
+  /** The status's reason phrase; 508, which the codec does not name, is "Loop Detected" (RFC 5842). */
+  private static String reasonPhrase(int status) {
+    return status == 508 ? "Loop Detected" : HttpResponseStatus.valueOf(status).reasonPhrase();
   }
 
   /**

@@ -1,19 +1,25 @@
 package org.fleetproxy.proxy.relay;
 
 import org.fleetproxy.proxy.target.AbsoluteTarget;
+import io.vertx.core.AsyncResult;
+import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.MultiMap;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.net.SocketAddress;
 import org.fleetproxy.pool.OriginKey;
+import org.fleetproxy.pool.OriginTransport;
 import org.fleetproxy.pool.PoolSettings;
+import org.fleetproxy.pool.UpstreamProtocol;
 import org.fleetproxy.proxy.ActiveConfig;
 import org.fleetproxy.proxy.config.ProxyConfig;
 import org.fleetproxy.proxy.ingress.Limits;
+import org.fleetproxy.proxy.ingress.Rejection;
 import org.fleetproxy.proxy.route.RequestPath;
 import org.fleetproxy.proxy.route.Route;
 
+import java.net.InetAddress;
 import java.util.function.Supplier;
 
 /**
@@ -109,10 +115,49 @@ public final class ProxyHandler implements Handler<HttpServerRequest> {
   }
 
   /**
-   * Plain http goes to the parent proxy in absolute form over a pooled connection to the parent;
-   * https goes through the parent with CONNECT, one pooled tunnel per origin.
+   * Checks the destination first (see {@link ForwardGate}); a body waits meanwhile. Plain http goes
+   * to the parent proxy in absolute form over a pooled connection to the parent; https goes
+   * through the parent with CONNECT, one pooled tunnel per origin.
    */
   private void forward(HttpServerRequest request, ActiveConfig active, AbsoluteTarget at, String user) {
+    String asked = at.scheme() + "://" + OriginKey.authority(at.host(), at.port());
+    Future<InetAddress> admitted = ForwardGate.admit(relay, active, asked, at.host(), at.port());
+    if (admitted.isComplete()) {
+      admitted(request, active, at, user, asked, admitted);
+      return;
+    }
+    // a body must not arrive while nobody reads it; resuming only schedules its delivery, and the
+    // exchange started next pauses the request again before that
+    boolean paused = ErrorResponses.hasBody(request);
+    if (paused) {
+      request.pause();
+    }
+    admitted.onComplete(ar -> {
+      if (request.response().closed()) {
+        // the client left while the name was resolved: nothing to connect for
+        return;
+      }
+      if (paused) {
+        request.resume();
+      }
+      admitted(request, active, at, user, asked, ar);
+    });
+  }
+
+  private void admitted(HttpServerRequest request, ActiveConfig active, AbsoluteTarget at, String user, String asked,
+                        AsyncResult<InetAddress> ar) {
+    if (ar.succeeded()) {
+      relay(request, forwardTarget(request, active, at, user, ar.result()));
+    } else if (ar.cause() instanceof Rejection refused) {
+      ForwardGate.refuse(relay, request, FORWARD, refused);
+    } else {
+      reject(request, 502, FORWARD, "forward to " + asked + " failed: " + ar.cause().getMessage());
+    }
+  }
+
+  /** @param address the checked address the connection goes to, or null when the parent proxy connects */
+  private static Target forwardTarget(HttpServerRequest request, ActiveConfig active, AbsoluteTarget at, String user,
+                                      InetAddress address) {
     String partition = null;
     if (active.config().pool().reuse() == PoolSettings.Reuse.PER_CLIENT) {
       SocketAddress remote = request.remoteAddress();
@@ -120,18 +165,18 @@ public final class ProxyHandler implements Handler<HttpServerRequest> {
     }
     boolean tls = at.scheme().equals("https");
     OriginKey.Parent parent = active.parent();
+    String connectHost = address == null || address.getHostAddress().equals(at.host()) ? null : address.getHostAddress();
+    OriginTransport transport = connectHost == null ? OriginTransport.HTTP1
+        : new OriginTransport(UpstreamProtocol.H1, null, connectHost, at.port());
     OriginKey origin = new OriginKey(at.scheme(), at.host(), at.port(), tls ? at.host() : null, partition,
-        tls ? parent : null);
-    Target target;
+        tls ? parent : null, transport);
     if (parent != null && !tls) {
       OriginKey viaParent = new OriginKey("http", parent.host(), parent.port(), null, partition);
-      target = new Target(viaParent, "http://" + origin.hostHeader() + at.pathAndQuery(), origin.hostHeader(),
+      return new Target(viaParent, "http://" + origin.hostHeader() + at.pathAndQuery(), origin.hostHeader(),
           FORWARD_TIMEOUT_MILLIS, FORWARD_READ_TIMEOUT_MILLIS, active.parentHeaders(), FORWARD, true, user);
-    } else {
-      target = new Target(origin, at.pathAndQuery(), origin.hostHeader(),
-          FORWARD_TIMEOUT_MILLIS, FORWARD_READ_TIMEOUT_MILLIS, NO_HEADERS, FORWARD, true, user);
     }
-    relay(request, target);
+    return new Target(origin, at.pathAndQuery(), origin.hostHeader(),
+        FORWARD_TIMEOUT_MILLIS, FORWARD_READ_TIMEOUT_MILLIS, NO_HEADERS, FORWARD, true, user);
   }
 
   private void relay(HttpServerRequest request, Target target) {

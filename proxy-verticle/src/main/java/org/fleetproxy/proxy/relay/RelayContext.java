@@ -1,15 +1,22 @@
 package org.fleetproxy.proxy.relay;
 
 import org.fleetproxy.proxy.timing.TimeoutSweep;
+import io.vertx.core.Future;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.net.NetClient;
 import io.vertx.core.net.SocketAddress;
 import org.fleetproxy.pool.LoopPool;
+import org.fleetproxy.proxy.ingress.RejectionSink;
 import org.fleetproxy.proxy.ingress.WireBytes;
 
-/** What the data path needs from the proxy instance that runs it: all of it on one event loop. */
-public interface RelayContext {
+import java.net.InetAddress;
+
+/**
+ * What the data path needs from the proxy instance that runs it: all of it on one event loop.
+ * Requests refused before they are relayed are reported to it as a {@link RejectionSink}.
+ */
+public interface RelayContext extends RejectionSink {
 
   /** This event loop's partition of the upstream pool. */
   LoopPool pool();
@@ -19,6 +26,12 @@ public interface RelayContext {
 
   /** The internal HTTP/2 listener cleartext HTTP/2 connections are passed to, or null when h2c is off. */
   SocketAddress h2cAddress();
+
+  /** Resolves {@code host} as this node's connections would: its hosts file, then DNS. */
+  Future<InetAddress> resolve(String host);
+
+  /** The address this node's hosts file maps {@code host} to, or null; never a DNS query. */
+  InetAddress hostsFileAddress(String host);
 
   /** This event loop's watch over upstream deadlines. */
   TimeoutSweep timeouts();

@@ -1,6 +1,7 @@
 package org.fleetproxy.proxy.config;
 
 import org.fleetproxy.pool.PoolSettings;
+import org.fleetproxy.proxy.destination.Cidr;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -203,6 +204,26 @@ class ConfigLoaderTest {
     assertMentions(rejected("server: { host: \"\" }"), "server.host");
     assertMentions(rejected("server: [1, 2]"), "server: must be a mapping");
     assertMentions(rejected("server: {"), "not valid YAML");
+  }
+
+  @Test
+  void malformedForwardNetworksNameTheirEntry() {
+    assertMentions(rejected("forward: { deny: [\"10.0.0.0/33\"] }"), "test.yaml: forward.deny[0]: ", "prefix");
+    assertMentions(rejected("forward: { deny: [\"10.0.0.0/8\", \"intranet.example\"] }"),
+        "forward.deny[1]: ", "intranet.example");
+    assertMentions(rejected("forward: { allow: [\"10.0.0.1/8\"] }"), "forward.allow[0]: ", "10.0.0.0/8");
+    assertMentions(rejected("forward: { allow: [ { a: 1 } ] }"), "forward.allow[0]: ");
+    assertMentions(rejected("forward: { deny: \"10.0.0.0/8\" }"), "forward.deny: must be a list");
+  }
+
+  @Test
+  void forwardNetworksDefaultToNoneInAFileAndLoopbackAllowedInTheEmbeddedDefault() {
+    ProxyConfig.Forward leftOut = parse("forward: { enabled: true }").forward();
+    assertEquals(List.of(), leftOut.deny());
+    assertEquals(List.of(), leftOut.allow());
+    assertEquals(List.of(Cidr.parse("10.0.0.0/8"), Cidr.parse("fd00::/8")),
+        parse("forward: { deny: [\"10.0.0.0/8\", \"fd00::/8\"] }").forward().deny());
+    assertEquals(List.of(Cidr.parse("127.0.0.0/8"), Cidr.parse("::1/128")), ConfigLoader.embedded().forward().allow());
   }
 
   @Test

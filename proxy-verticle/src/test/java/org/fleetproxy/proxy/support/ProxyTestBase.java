@@ -6,6 +6,7 @@ import io.vertx.core.Handler;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.dns.AddressResolverOptions;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.HttpMethod;
@@ -16,6 +17,7 @@ import io.vertx.core.json.JsonObject;
 import org.fleetproxy.pool.PoolVerticle;
 import org.fleetproxy.proxy.ProxyNode;
 import org.fleetproxy.proxy.config.ConfigLoader;
+import org.fleetproxy.proxy.config.ConfigSource;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 
@@ -36,6 +38,8 @@ public abstract class ProxyTestBase {
   protected int adminPort;
   /** Extra ", key: value" pairs for the {@code admin} mapping of the next {@link #startProxy}. */
   protected String adminKeys = "";
+  /** How the next {@link #startProxy} node resolves names: a test's own hosts file, never DNS. */
+  protected AddressResolverOptions resolver = new AddressResolverOptions();
   private final Deque<AutoCloseable> closeables = new ArrayDeque<>();
 
   @BeforeEach
@@ -76,7 +80,8 @@ public abstract class ProxyTestBase {
     String loops = serverKeys.contains("event-loops") ? "" : ", event-loops: 2";
     String text = "server: { host: 127.0.0.1, port: " + proxyPort + loops + serverKeys + " }\n"
         + "admin: { host: 127.0.0.1, port: " + adminPort + adminKeys + " }\n" + yaml;
-    node = ProxyNode.start(ConfigLoader.parse(text, "test.yaml")).await(20, TimeUnit.SECONDS);
+    node = ProxyNode.start(ConfigLoader.parse(text, "test.yaml"), ConfigSource.embedded(), false, resolver)
+        .await(20, TimeUnit.SECONDS);
     return node;
   }
 

@@ -20,13 +20,15 @@ public final class TestUpstream implements AutoCloseable {
   }
 
   private final HttpServer server;
+  private final String host;
   public final AtomicInteger connections = new AtomicInteger();
   /** Connections open right now. */
   public final AtomicInteger open = new AtomicInteger();
   public final List<Seen> requests = new CopyOnWriteArrayList<>();
 
-  private TestUpstream(HttpServer server) {
+  private TestUpstream(HttpServer server, String host) {
     this.server = server;
+    this.host = host;
   }
 
   public static TestUpstream start(Vertx vertx, Handler<HttpServerRequest> handler) {
@@ -34,8 +36,18 @@ public final class TestUpstream implements AutoCloseable {
   }
 
   public static TestUpstream start(Vertx vertx, HttpServerOptions options, Handler<HttpServerRequest> handler) {
+    return start(vertx, "127.0.0.1", options, handler);
+  }
+
+  /** An upstream on another loopback address ({@code 127.0.0.2}, say). */
+  public static TestUpstream start(Vertx vertx, String host, Handler<HttpServerRequest> handler) {
+    return start(vertx, host, new HttpServerOptions(), handler);
+  }
+
+  private static TestUpstream start(Vertx vertx, String host, HttpServerOptions options,
+                                    Handler<HttpServerRequest> handler) {
     HttpServer server = vertx.createHttpServer(options);
-    TestUpstream up = new TestUpstream(server);
+    TestUpstream up = new TestUpstream(server, host);
     server.connectionHandler(c -> {
       up.connections.incrementAndGet();
       up.open.incrementAndGet();
@@ -46,7 +58,7 @@ public final class TestUpstream implements AutoCloseable {
       handler.handle(req);
     });
     try {
-      server.listen(0, "127.0.0.1").await(10, TimeUnit.SECONDS);
+      server.listen(0, host).await(10, TimeUnit.SECONDS);
     } catch (Exception e) {
       throw new IllegalStateException(e);
     }
@@ -58,7 +70,7 @@ public final class TestUpstream implements AutoCloseable {
   }
 
   public String url() {
-    return "http://127.0.0.1:" + port() + "/";
+    return "http://" + host + ":" + port() + "/";
   }
 
   public Seen last() {
