@@ -36,7 +36,7 @@ class HostCapTest extends ProxyTestBase {
       }
     });
     startProxy(", event-loops: 1", "pool: { max-per-host: 1, connect-timeout: 500ms }\n"
-        + "forward: { enabled: true }\nroutes:\n" + route("/", up.url()));
+        + "forward: { enabled: true, allow: [127.0.0.0/8] }\nroutes:\n" + route("/", up.url()));
     String base = mode.equals("forward") ? "http://127.0.0.1:" + up.port() : "";
     String host = "127.0.0.1:" + up.port();
 

@@ -153,8 +153,8 @@ class UpstreamProtocolTest extends ProxyTestBase {
   @Test
   void noConnectionSpecificFieldReachesAnHttp2Upstream() throws Exception {
     TestUpstream up = versionUpstream(new HttpServerOptions());
-    startProxy("routes:\n" + routeTo("/", up.url(), ", version: h2, headers: { Connection: close, Keep-Alive: \"timeout=5\","
-        + " Proxy-Connection: keep-alive, Upgrade: h2c, TE: gzip, X-Route: set }"));
+    // a route's own headers cannot name these at all (a config error); the client's are dropped here
+    startProxy("routes:\n" + routeTo("/", up.url(), ", version: h2, headers: { X-Route: set }"));
     try (RawClient raw = new RawClient(proxyPort)) {
       assertEquals(200, raw.send("GET /h HTTP/1.1\r\nHost: front.test\r\nConnection: keep-alive, X-Drop\r\nX-Drop: 1\r\n"
           + "Keep-Alive: timeout=9\r\nTE: trailers\r\nUpgrade: foo\r\nX-Keep: 1\r\n\r\n").read().status());
