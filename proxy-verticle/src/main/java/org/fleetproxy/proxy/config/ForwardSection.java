@@ -66,7 +66,7 @@ final class ForwardSection {
     for (int i = 0; i < raw.size(); i++) {
       Object o = raw.get(i);
       if (o == null || o instanceof java.util.Map || o instanceof List) {
-        throw new ConfigException(f.key(name) + "[" + i + "]: must be a network such as 10.0.0.0/8, got "
+        throw new ConfigException(f.key(name) + "[" + i + "]: must be a network such as 127.0.0.0/8, got "
             + ConfigNode.describe(o));
       }
       try {

@@ -6,7 +6,7 @@ import java.net.InetAddress;
 import java.util.Arrays;
 
 /**
- * An IP network ({@code 10.0.0.0/8}, {@code fe80::/10}) or a single address. IPv4-mapped IPv6
+ * An IP network ({@code 127.0.0.0/8}, {@code ::1/128}) or a single address. IPv4-mapped IPv6
  * forms ({@code ::ffff:a.b.c.d}) are the IPv4 addresses they carry, on both sides of a match, so
  * one address never escapes a rule by being written the other way.
  */

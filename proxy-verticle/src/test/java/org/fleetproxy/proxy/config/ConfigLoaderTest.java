@@ -208,12 +208,12 @@ class ConfigLoaderTest {
 
   @Test
   void malformedForwardNetworksNameTheirEntry() {
-    assertMentions(rejected("forward: { deny: [\"10.0.0.0/33\"] }"), "test.yaml: forward.deny[0]: ", "prefix");
-    assertMentions(rejected("forward: { deny: [\"10.0.0.0/8\", \"intranet.example\"] }"),
+    assertMentions(rejected("forward: { deny: [\"127.0.0.0/33\"] }"), "test.yaml: forward.deny[0]: ", "prefix");
+    assertMentions(rejected("forward: { deny: [\"127.0.0.0/8\", \"intranet.example\"] }"),
         "forward.deny[1]: ", "intranet.example");
-    assertMentions(rejected("forward: { allow: [\"10.0.0.1/8\"] }"), "forward.allow[0]: ", "10.0.0.0/8");
+    assertMentions(rejected("forward: { allow: [\"127.0.0.1/8\"] }"), "forward.allow[0]: ", "127.0.0.0/8");
     assertMentions(rejected("forward: { allow: [ { a: 1 } ] }"), "forward.allow[0]: ");
-    assertMentions(rejected("forward: { deny: \"10.0.0.0/8\" }"), "forward.deny: must be a list");
+    assertMentions(rejected("forward: { deny: \"127.0.0.0/8\" }"), "forward.deny: must be a list");
   }
 
   @Test
@@ -221,8 +221,8 @@ class ConfigLoaderTest {
     ProxyConfig.Forward leftOut = parse("forward: { enabled: true }").forward();
     assertEquals(List.of(), leftOut.deny());
     assertEquals(List.of(), leftOut.allow());
-    assertEquals(List.of(Cidr.parse("10.0.0.0/8"), Cidr.parse("fd00::/8")),
-        parse("forward: { deny: [\"10.0.0.0/8\", \"fd00::/8\"] }").forward().deny());
+    assertEquals(List.of(Cidr.parse("127.0.0.0/8"), Cidr.parse("::1/128")),
+        parse("forward: { deny: [\"127.0.0.0/8\", \"::1/128\"] }").forward().deny());
     assertEquals(List.of(Cidr.parse("127.0.0.0/8"), Cidr.parse("::1/128")), ConfigLoader.embedded().forward().allow());
   }
 
