@@ -1,11 +1,17 @@
 package org.fleetproxy.proxy;
 
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpVersion;
+import io.vertx.core.http.RequestOptions;
 import org.fleetproxy.proxy.support.ProxyTestBase;
 import org.fleetproxy.proxy.support.RawClient;
 import org.fleetproxy.proxy.support.TestUpstream;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+
+import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
@@ -60,5 +66,27 @@ class PathNormalisationTest extends ProxyTestBase {
         }
       });
     }
+  }
+
+  /** An HTTP/2 client's path takes the other relay: it is normalised the same way. */
+  @ParameterizedTest
+  @CsvSource({
+      "/api/%2e%2e/other/y,      200 other /y",
+      "/api/./x,                 200 api /v1/x",
+      "/api/../secret,           '404 '",
+      "/api/..%2fsecret,         '400 '",
+  })
+  void http2PathsAreNormalisedAlike(String path, String expected) throws Exception {
+    HttpClient h2 = vertx.createHttpClient(new HttpClientOptions().setProtocolVersion(HttpVersion.HTTP_2)
+        .setHttp2ClearTextUpgrade(false));
+    RequestOptions get = new RequestOptions().setHost("127.0.0.1").setPort(proxyPort).setURI(path);
+    String answer = onContext(vertx.getOrCreateContext(), () -> h2.request(get)
+        .compose(req -> req.send().compose(resp -> resp.body()
+            .map(b -> resp.statusCode() + " " + (resp.statusCode() == 200 ? b.toString() : "")))))
+        .await(10, TimeUnit.SECONDS);
+    h2.close();
+    assertEquals(expected.trim(), answer.trim());
+    assertEquals(0, api.requests.stream().filter(seen -> seen.uri().contains("secret") || seen.uri().contains(".."))
+        .count());
   }
 }
