@@ -26,8 +26,9 @@ import org.fleetproxy.proxy.ingress.ClientPipeline;
 import org.fleetproxy.proxy.ingress.Limits;
 import org.fleetproxy.proxy.ingress.Rejection;
 import org.fleetproxy.proxy.ingress.WireBytes;
-import org.fleetproxy.proxy.relay.Completion;
-import org.fleetproxy.proxy.relay.DirectLane;
+import org.fleetproxy.proxy.relay.core.Completion;
+import org.fleetproxy.proxy.relay.core.RequestFilter;
+import org.fleetproxy.proxy.relay.netty.Http1Client;
 import org.fleetproxy.proxy.relay.ErrorResponses;
 import org.fleetproxy.proxy.relay.H2cBridge;
 import org.fleetproxy.proxy.relay.ProxyHandler;
@@ -192,7 +193,7 @@ public final class ProxyVerticle extends VerticleBase implements RelayContext {
         h2cSocket == null ? null : (channel, held) -> H2cBridge.priorKnowledge(this, h2cSocket, channel, held),
         timeouts);
     if (pipeline != null) {
-      DirectLane.install(pipeline, config::get, this);
+      Http1Client.install(pipeline, config::get, this);
     }
   }
 
@@ -210,7 +211,7 @@ public final class ProxyVerticle extends VerticleBase implements RelayContext {
       r = new Rejection(400, "malformed", String.valueOf(cause == null ? null : cause.getMessage()));
     }
     rejected(r, String.valueOf(request.remoteAddress()));
-    answered(ProxyHandler.UNROUTED, request, r.status());
+    answered(RequestFilter.UNROUTED, request, r.status());
     ErrorResponses.send(request, r.status(), true);
   }
 

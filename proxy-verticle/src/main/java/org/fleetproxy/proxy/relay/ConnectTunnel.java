@@ -1,5 +1,7 @@
 package org.fleetproxy.proxy.relay;
 
+import org.fleetproxy.proxy.relay.core.ForwardGate;
+import org.fleetproxy.proxy.relay.core.Refusal;
 import org.fleetproxy.proxy.target.HostPort;
 import io.netty.channel.ConnectTimeoutException;
 import io.vertx.core.http.HttpServerRequest;
@@ -44,7 +46,7 @@ final class ConnectTunnel {
       if (ar.succeeded()) {
         connect(relay, active, request, user, target, ar.result());
       } else if (ar.cause() instanceof Rejection refused) {
-        ForwardGate.refuse(relay, request, ROUTE, refused);
+        relay.refuse(request, Refusal.counted(ROUTE, refused));
       } else {
         reject(relay, request, 502, "CONNECT " + target.authority() + " failed: " + ar.cause().getMessage());
       }

@@ -1,5 +1,8 @@
 package org.fleetproxy.proxy.relay;
 
+import org.fleetproxy.proxy.relay.core.AcquireFailure;
+import org.fleetproxy.proxy.relay.core.HopByHop;
+import org.fleetproxy.proxy.relay.core.Target;
 import org.fleetproxy.proxy.timing.TimeoutSweep;
 import io.vertx.core.AsyncResult;
 import io.vertx.core.http.HttpClientRequest;

@@ -1,5 +1,8 @@
 package org.fleetproxy.proxy.relay;
 
+import org.fleetproxy.proxy.relay.core.HopByHop;
+import org.fleetproxy.proxy.relay.core.ForwardedHeaders;
+import org.fleetproxy.proxy.relay.core.Target;
 import io.vertx.core.MultiMap;
 import io.vertx.core.http.HttpClientRequest;
 import io.vertx.core.http.HttpServerRequest;

@@ -1,4 +1,4 @@
-package org.fleetproxy.proxy.relay;
+package org.fleetproxy.proxy.relay.core;
 
 import io.vertx.core.MultiMap;
 import org.fleetproxy.pool.OriginKey;

@@ -1,4 +1,4 @@
-package org.fleetproxy.proxy.relay;
+package org.fleetproxy.proxy.relay.core;
 
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.util.AsciiString;
@@ -8,9 +8,9 @@ import io.vertx.core.http.HttpVersion;
 import io.vertx.core.net.SocketAddress;
 
 /** Tells the upstream who the client was: {@code X-Forwarded-*} and {@code Via}. */
-final class ForwardedHeaders {
+public final class ForwardedHeaders {
 
-  static final String VIA = "1.1 fleetproxy";
+  public static final String VIA = "1.1 fleetproxy";
   private static final AsciiString X_FORWARDED_FOR = AsciiString.cached("X-Forwarded-For");
   private static final AsciiString X_FORWARDED_PROTO = AsciiString.cached("X-Forwarded-Proto");
   private static final AsciiString X_FORWARDED_HOST = AsciiString.cached("X-Forwarded-Host");
@@ -20,14 +20,14 @@ final class ForwardedHeaders {
   }
 
   /** The host the client asked for: {@code Host}, or over HTTP/2 the {@code :authority}. */
-  static String clientHost(HttpServerRequest request) {
+  public static String clientHost(HttpServerRequest request) {
     if (request.version() == HttpVersion.HTTP_2 && request.authority() != null) {
       return request.authority().toString();
     }
     return request.getHeader("Host");
   }
 
-  static void add(HttpServerRequest request, MultiMap upstream) {
+  public static void add(HttpServerRequest request, MultiMap upstream) {
     SocketAddress remote = request.remoteAddress();
     String client = remote == null ? "unknown" : remote.hostAddress();
     upstream.set("X-Forwarded-For", appended(request.getHeader("X-Forwarded-For"), client));
@@ -43,7 +43,7 @@ final class ForwardedHeaders {
    * The same fields on a request relayed as it was decoded, in place: {@code client} is the
    * client's address, {@code host} the host it asked for (or null).
    */
-  static void add(HttpHeaders headers, String client, boolean tls, String host) {
+  public static void add(HttpHeaders headers, String client, boolean tls, String host) {
     headers.set(X_FORWARDED_FOR, appended(headers.get(X_FORWARDED_FOR), client));
     headers.set(X_FORWARDED_PROTO, tls ? "https" : "http");
     if (host != null) {

@@ -1,7 +1,7 @@
-package org.fleetproxy.proxy.relay;
+package org.fleetproxy.proxy.relay.core;
 
 /** Where an exchange stands, and so which of its route's deadlines applies. */
-enum RelayPhase {
+public enum RelayPhase {
   CONNECTING, SENDING, AWAITING_HEAD, STREAMING, DONE;
 
   /**
@@ -9,7 +9,7 @@ enum RelayPhase {
    * while a body moves either way, the response timeout while the head is awaited, none otherwise
    * (connecting has the pool's own timer).
    */
-  boolean overdue(long quietMillis, long timeoutMillis, long readTimeoutMillis) {
+  public boolean overdue(long quietMillis, long timeoutMillis, long readTimeoutMillis) {
     return switch (this) {
       case SENDING, STREAMING -> quietMillis > readTimeoutMillis;
       case AWAITING_HEAD -> quietMillis > timeoutMillis;

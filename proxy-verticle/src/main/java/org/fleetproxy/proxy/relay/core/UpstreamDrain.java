@@ -1,4 +1,4 @@
-package org.fleetproxy.proxy.relay;
+package org.fleetproxy.proxy.relay.core;
 
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpResponse;
@@ -15,23 +15,23 @@ import org.fleetproxy.proxy.timing.TimeoutSweep;
  * Only a short answer is worth waiting for; past {@link #LIMIT} bytes, or a quiet spell longer
  * than the route allows, the connection is closed after all.
  */
-final class UpstreamDrain implements UpstreamLink.Reader, TimeoutSweep.Watched {
+final class UpstreamDrain implements UpstreamSide.Reader, TimeoutSweep.Watched {
 
   static final long LIMIT = 64 * 1024;
 
-  private final UpstreamLink link;
+  private final UpstreamSide link;
   private final PooledConnection lease;
   private final TimeoutSweep sweep;
   private final boolean headRequest;
   private final long quietMillis;
-  private DirectMessages.ClientFraming framing;
+  private ResponsePlan framing;
   private boolean interim;
   private long bytes;
   private long lastActivity;
   private boolean done;
 
-  private UpstreamDrain(UpstreamLink link, PooledConnection lease, TimeoutSweep sweep, boolean headRequest,
-                        DirectMessages.ClientFraming framing, boolean interim, long quietMillis) {
+  private UpstreamDrain(UpstreamSide link, PooledConnection lease, TimeoutSweep sweep, boolean headRequest,
+                        ResponsePlan framing, boolean interim, long quietMillis) {
     this.link = link;
     this.lease = lease;
     this.sweep = sweep;
@@ -49,8 +49,8 @@ final class UpstreamDrain implements UpstreamLink.Reader, TimeoutSweep.Watched {
    * @param interim whether a 1xx head arrived whose end has not
    * @param quietMillis how long the upstream may stay silent
    */
-  static void start(UpstreamLink link, PooledConnection lease, TimeoutSweep sweep, boolean headRequest,
-                    DirectMessages.ClientFraming framing, boolean interim, long quietMillis) {
+  static void start(UpstreamSide link, PooledConnection lease, TimeoutSweep sweep, boolean headRequest,
+                    ResponsePlan framing, boolean interim, long quietMillis) {
     UpstreamDrain drain = new UpstreamDrain(link, lease, sweep, headRequest, framing, interim, quietMillis);
     link.handTo(drain);
     link.readPaused(false);
@@ -73,7 +73,7 @@ final class UpstreamDrain implements UpstreamLink.Reader, TimeoutSweep.Watched {
       }
       interim = code < 200;
       if (!interim) {
-        framing = DirectMessages.toClient(response, HttpVersion.HTTP_1_1, headRequest, false);
+        framing = ResponsePlan.of(response, HttpVersion.HTTP_1_1, headRequest, false);
       }
     }
     if (msg instanceof HttpContent content) {

@@ -1,4 +1,4 @@
-package org.fleetproxy.proxy.relay;
+package org.fleetproxy.proxy.relay.core;
 
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
@@ -14,7 +14,7 @@ import java.util.Map;
  * Copies a message's end-to-end headers from one side of the proxy to the other: hop-by-hop
  * headers stay behind, and so does every header that {@code Connection} names.
  */
-final class HopByHop {
+public final class HopByHop {
 
   private static final String[] ALWAYS = {
       "connection", "proxy-connection", "keep-alive", "te", "trailer", "transfer-encoding", "upgrade",
@@ -28,7 +28,7 @@ final class HopByHop {
    * Copies {@code from} into {@code to}, keeping the names' case as received.
    * {@code Host} is left out too: the caller sets the one the next hop needs.
    */
-  static void copy(MultiMap from, MultiMap to) {
+  public static void copy(MultiMap from, MultiMap to) {
     List<String> named = connectionTokens(from);
     for (Map.Entry<String, String> h : from) {
       String name = h.getKey();
@@ -42,12 +42,12 @@ final class HopByHop {
    * Removes in place what {@link #copy} leaves behind, for a message relayed as it was decoded.
    * Names are compared as the decoder left them, without making strings of them.
    */
-  static void strip(HttpHeaders headers) {
+  public static void strip(HttpHeaders headers) {
     strip(headers, headers.contains(HttpHeaderNames.CONNECTION) ? headers.getAll(HttpHeaderNames.CONNECTION) : List.of());
   }
 
   /** As above, with the message's {@code Connection} values already read. */
-  static void strip(HttpHeaders headers, List<String> connection) {
+  public static void strip(HttpHeaders headers, List<String> connection) {
     List<String> named = connection.isEmpty() ? null : tokens(connection);
     List<CharSequence> drop = null;
     for (Iterator<Map.Entry<CharSequence, CharSequence>> it = headers.iteratorCharSequence(); it.hasNext(); ) {
@@ -67,11 +67,11 @@ final class HopByHop {
   }
 
   /** Whether {@code Connection} values name fields beyond those always dropped. */
-  static boolean namesOthers(List<String> connection) {
+  public static boolean namesOthers(List<String> connection) {
     return !connection.isEmpty() && tokens(connection) != null;
   }
 
-  static boolean isHopByHop(CharSequence name) {
+  public static boolean isHopByHop(CharSequence name) {
     for (String h : ALWAYS) {
       if (h.length() == name.length() && AsciiString.contentEqualsIgnoreCase(h, name)) {
         return true;

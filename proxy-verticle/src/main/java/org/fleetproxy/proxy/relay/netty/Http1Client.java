@@ -1,105 +1,80 @@
-package org.fleetproxy.proxy.relay;
+package org.fleetproxy.proxy.relay.netty;
 
+import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelPipeline;
+import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.util.ReferenceCountUtil;
+import io.vertx.core.Future;
 import io.vertx.core.net.impl.ShutdownEvent;
 import org.fleetproxy.pool.UpstreamPool;
 import org.fleetproxy.proxy.ActiveConfig;
 import org.fleetproxy.proxy.ingress.ClientPipeline;
 import org.fleetproxy.proxy.ingress.WireBytes;
-import org.fleetproxy.proxy.route.RequestPath;
-import org.fleetproxy.proxy.route.Route;
-import org.fleetproxy.proxy.timing.TimeoutSweep;
+import org.fleetproxy.proxy.relay.core.ClientSide;
+import org.fleetproxy.proxy.relay.core.Exchange;
+import org.fleetproxy.proxy.relay.core.ExchangeContext;
+import org.fleetproxy.proxy.relay.core.RequestFilter;
+import org.fleetproxy.proxy.relay.core.ResponsePlan;
+import org.fleetproxy.proxy.relay.core.Target;
 
 import java.net.InetSocketAddress;
 import java.util.ArrayDeque;
 import java.util.function.Supplier;
 
 /**
- * The request filter phase of the direct relay, on an HTTP/1.x client connection, between the
- * proxy's ingress handlers and the Vert.x server. A request to a reverse route with an HTTP/1.1
- * upstream is relayed by a {@link DirectExchange} at the codec, without the Vert.x request,
- * response and client objects; anything else (forward-proxy traffic, CONNECT, upgrades, requests
- * without a route, heads the checks refused) goes on to the Vert.x server, and so does everything
- * after it on that connection, so the two never answer out of order. While an exchange is in
- * flight, pipelined requests wait here with reading paused.
+ * The HTTP/1.x client adapter, on a client connection between the proxy's ingress handlers and
+ * the Vert.x server: each request becomes an {@link Exchange}, one at a time, with pipelined
+ * requests held (reading paused) until the one in flight has written its response. What the core
+ * does not carry yet (CONNECT, upgrades, heads the checks refused, routes to upstreams that may
+ * speak HTTP/2) goes on to the Vert.x server, and so does the rest of that connection, so the two
+ * never answer out of order.
  */
-public final class DirectLane extends ChannelInboundHandlerAdapter implements TimeoutSweep.Watched {
+public final class Http1Client extends ChannelInboundHandlerAdapter implements ClientSide {
 
   private final Supplier<ActiveConfig> config;
-  private final RelayContext relay;
+  private final ExchangeContext context;
   private ChannelHandlerContext ctx;
+  private Http1Response response;
   private String client = "-";
   private boolean tls;
   private WireBytes wire;
+  private HttpVersion version;
   /** Once a request went to the Vert.x server, the rest of the connection does too. */
   private boolean handedOver;
-  private DirectExchange exchange;
+  private Exchange exchange;
   private final ArrayDeque<Object> held = new ArrayDeque<>(2);
   private ShutdownEvent shutdown;
   private boolean bodyBackedUp;
 
-  private DirectLane(Supplier<ActiveConfig> config, RelayContext relay) {
+  private Http1Client(Supplier<ActiveConfig> config, ExchangeContext context) {
     this.config = config;
-    this.relay = relay;
+    this.context = context;
   }
 
-  /** Puts the lane on a client connection's pipeline, after the proxy's own ingress handlers. */
-  public static void install(ChannelPipeline pipeline, Supplier<ActiveConfig> config, RelayContext relay) {
-    pipeline.addAfter(ClientPipeline.TIMEOUTS, ClientPipeline.DIRECT, new DirectLane(config, relay));
+  /** Puts the adapter on a client connection's pipeline, after the proxy's own ingress handlers. */
+  public static void install(ChannelPipeline pipeline, Supplier<ActiveConfig> config, ExchangeContext context) {
+    pipeline.addAfter(ClientPipeline.TIMEOUTS, ClientPipeline.DIRECT, new Http1Client(config, context));
   }
 
   @Override
   public void handlerAdded(ChannelHandlerContext ctx) {
     this.ctx = ctx;
+    this.response = new Http1Response(ctx);
     if (ctx.channel().remoteAddress() instanceof InetSocketAddress a && a.getAddress() != null) {
       client = a.getAddress().getHostAddress();
     }
     tls = ctx.pipeline().get(SslHandler.class) != null;
     wire = ctx.pipeline().get(WireBytes.class);
-    relay.timeouts().watch(this);
-  }
-
-  @Override
-  public void handlerRemoved(ChannelHandlerContext ctx) {
-    relay.timeouts().forget(this);
-  }
-
-  /** The deadlines of the exchange in flight, looked at through its connection's one registration. */
-  @Override
-  public boolean expired(long now) {
-    return exchange != null && exchange.expired(now);
-  }
-
-  @Override
-  public void timedOut() {
-    // the sweep forgets what timed out: the connection stays watched for its next exchanges
-    relay.timeouts().watch(this);
-    exchange.timedOut();
-  }
-
-  ChannelHandlerContext ctx() {
-    return ctx;
-  }
-
-  String client() {
-    return client;
-  }
-
-  WireBytes wire() {
-    return wire;
-  }
-
-  /** Whether the server is shutting down: the exchange in flight is the connection's last. */
-  boolean closing() {
-    return shutdown != null;
   }
 
   @Override
@@ -121,46 +96,107 @@ public final class DirectLane extends ChannelInboundHandlerAdapter implements Ti
     } else if (msg instanceof HttpRequest request) {
       filter(request);
     } else {
-      // the rest of a body the lane stopped reading: the connection is closing
+      // the rest of a body the adapter stopped reading: the connection is closing
       ReferenceCountUtil.release(msg);
     }
   }
 
   private void filter(HttpRequest request) {
-    Route route = request.decoderResult().isSuccess() ? route(request) : null;
-    if (route == null || shutdown != null) {
+    Future<Target> target = forCore(request) ? RequestFilter.target(context, config.get(), request, client) : null;
+    if (target == null || target.succeeded() && target.result().origin().transport().protocol().mayMultiplex()) {
       handedOver = true;
       ctx.fireChannelRead(request);
       return;
     }
-    exchange = new DirectExchange(this, relay, request, route, tls);
-    exchange.start();
+    version = request.protocolVersion();
+    exchange = new Exchange(context, this, request, Http1Upstream::attach);
+    exchange.start(target);
   }
 
-  /** The route of a request the direct relay can carry, or null. */
-  private Route route(HttpRequest request) {
-    String uri = request.uri();
-    if (uri.isEmpty() || uri.charAt(0) != '/' || request.method() == HttpMethod.CONNECT
-        || request.headers().contains(HttpHeaderNames.UPGRADE) || !UpstreamPool.channelsReachable()) {
-      return null;
+  /** Whether the core carries {@code request}; the rest is the Vert.x server's. */
+  private boolean forCore(HttpRequest request) {
+    return request.decoderResult().isSuccess() && shutdown == null && request.method() != HttpMethod.CONNECT
+        && !request.headers().contains(HttpHeaderNames.UPGRADE) && !request.uri().equals("*")
+        && UpstreamPool.channelsReachable();
+  }
+
+  @Override
+  public String client() {
+    return client;
+  }
+
+  @Override
+  public boolean tls() {
+    return tls;
+  }
+
+  @Override
+  public HttpVersion version() {
+    return version;
+  }
+
+  @Override
+  public WireBytes wire() {
+    return wire;
+  }
+
+  @Override
+  public boolean closing() {
+    return shutdown != null;
+  }
+
+  @Override
+  public void interim(HttpResponse head) {
+    if (version != HttpVersion.HTTP_1_0) {
+      response.interim(head);
     }
-    String path = RequestPath.normalize(uri);
-    if (path == null) {
-      return null;
-    }
-    Route route = config.get().routes().match(ProxyHandler.hostOf(request.headers().get(HttpHeaderNames.HOST)), path);
-    if (route == null || route.origin().transport().protocol().mayMultiplex() || route.upstreamUri(path) == null) {
-      // what cannot be normalised or would leave the route's base is refused by the Vert.x relay's request filter
-      return null;
-    }
-    if (path != uri) {
-      request.setUri(path);
-    }
-    return route;
+  }
+
+  @Override
+  public void head(HttpResponse head, ResponsePlan plan) {
+    response.head(head, plan.keepOpen());
+  }
+
+  @Override
+  public void body(HttpContent part) {
+    response.body(part);
+  }
+
+  @Override
+  public void end(LastHttpContent last) {
+    response.end(last);
+  }
+
+  @Override
+  public void readComplete() {
+    response.readComplete();
+  }
+
+  @Override
+  public boolean writable() {
+    return ctx.channel().isWritable();
+  }
+
+  @Override
+  public void answer(FullHttpResponse answer, boolean close) {
+    ctx.writeAndFlush(answer).addListener(close ? ChannelFutureListener.CLOSE
+        : ChannelFutureListener.FIRE_EXCEPTION_ON_FAILURE);
+  }
+
+  @Override
+  public void abort() {
+    ctx.close();
+  }
+
+  @Override
+  public void bodyBackedUp(boolean backedUp) {
+    bodyBackedUp = backedUp;
+    updateReading();
   }
 
   /** The exchange in flight ended; the next held request, if any, goes next. */
-  void ended(DirectExchange e, boolean keepOpen) {
+  @Override
+  public void ended(Exchange e, boolean keepOpen) {
     if (e != exchange) {
       return;
     }
@@ -180,12 +216,6 @@ public final class DirectLane extends ChannelInboundHandlerAdapter implements Ti
       // the server flushes what it wrote for a batch of reads when the batch ends
       ctx.fireChannelReadComplete();
     }
-    updateReading();
-  }
-
-  /** The upstream cannot take the request body as fast as the client sends it. */
-  void bodyBackedUp(boolean backedUp) {
-    bodyBackedUp = backedUp;
     updateReading();
   }
 
@@ -243,9 +273,8 @@ public final class DirectLane extends ChannelInboundHandlerAdapter implements Ti
 
   @Override
   public void channelInactive(ChannelHandlerContext ctx) throws Exception {
-    relay.timeouts().forget(this);
     releaseHeld();
-    DirectExchange e = exchange;
+    Exchange e = exchange;
     exchange = null;
     if (e != null) {
       e.clientGone();

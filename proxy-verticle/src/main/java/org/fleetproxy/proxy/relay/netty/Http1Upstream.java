@@ -1,33 +1,22 @@
-package org.fleetproxy.proxy.relay;
+package org.fleetproxy.proxy.relay.netty;
 
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelPipeline;
 import io.netty.util.ReferenceCountUtil;
+import org.fleetproxy.pool.PooledConnection;
+import org.fleetproxy.proxy.relay.core.UpstreamSide;
 
 /**
- * Sits between the HTTP client codec and the Vert.x connection of a pooled upstream channel and
- * gives what the codec decodes to the {@link DirectExchange} holding the lease, so the Vert.x
- * connection never sees that exchange. Between direct leases it stands aside, and the same
- * connection serves the Vert.x relay as before. Installed once per channel, on its first direct lease.
+ * The pooled HTTP/1.1 upstream adapter. Sits between the HTTP client codec and the Vert.x
+ * connection of a pooled upstream channel and gives what the codec decodes to whoever holds the
+ * lease, so the Vert.x connection never sees that exchange. Between leases it stands aside.
+ * Installed once per channel, on its first lease.
  */
-final class UpstreamLink extends ChannelInboundHandlerAdapter {
+public final class Http1Upstream extends ChannelInboundHandlerAdapter implements UpstreamSide {
 
   static final String NAME = "fleetproxy-direct-upstream";
-
-  /** Whoever holds the lease and reads the connection: an exchange, or a drain after its client left. */
-  interface Reader {
-    /** A response head, a part of its body, or its end, as the codec decoded it. */
-    void upstreamRead(Object msg);
-
-    void upstreamReadComplete();
-
-    void upstreamWritable(boolean writable);
-
-    /** The connection failed, or closed when {@code cause} is null; the reader no longer holds the link. */
-    void upstreamFailed(Throwable cause);
-  }
 
   private ChannelHandlerContext ctx;
   private Reader exchange;
@@ -36,12 +25,19 @@ final class UpstreamLink extends ChannelInboundHandlerAdapter {
   /** Whether this read batch went to a reader: the Vert.x connection has nothing to do at its end. */
   private boolean consumed;
 
-  /** The link of {@code channel}, installed on first use; {@code exchange} receives its events from now on. */
-  static UpstreamLink attach(Channel channel, Reader exchange) {
+  /**
+   * The adapter on the channel of {@code lease}, installed on first use; {@code exchange} receives
+   * its events from now on. Null when the lease has no channel to relay on.
+   */
+  public static UpstreamSide attach(PooledConnection lease, Reader exchange) {
+    Channel channel = lease.channel();
+    if (channel == null) {
+      return null;
+    }
     ChannelPipeline pipeline = channel.pipeline();
-    UpstreamLink link = (UpstreamLink) pipeline.get(NAME);
+    Http1Upstream link = (Http1Upstream) pipeline.get(NAME);
     if (link == null) {
-      link = new UpstreamLink();
+      link = new Http1Upstream();
       pipeline.addBefore("handler", NAME, link);
     }
     link.exchange = exchange;
@@ -49,36 +45,45 @@ final class UpstreamLink extends ChannelInboundHandlerAdapter {
     return link;
   }
 
-  /** Another reader takes over the lease from now on. */
-  void handTo(Reader reader) {
+  @Override
+  public void handTo(Reader reader) {
     exchange = reader;
   }
 
-  /** The exchange ended cleanly: the connection may go back to the pool and serve anyone. */
-  void release() {
+  @Override
+  public void release() {
     exchange = null;
     ctx.channel().config().setAutoRead(true);
   }
 
-  /** The exchange gave the connection up; it is being closed, and nothing more reaches anyone. */
-  void abandon() {
+  @Override
+  public void abandon() {
     exchange = null;
     dropping = true;
   }
 
-  Channel channel() {
-    return ctx.channel();
-  }
-
-  void write(Object msg) {
+  @Override
+  public void write(Object msg) {
     ctx.write(msg, ctx.voidPromise());
   }
 
-  void writeAndFlush(Object msg) {
+  @Override
+  public void writeAndFlush(Object msg) {
     ctx.writeAndFlush(msg, ctx.voidPromise());
   }
 
-  void readPaused(boolean paused) {
+  @Override
+  public void flush() {
+    ctx.flush();
+  }
+
+  @Override
+  public boolean writable() {
+    return ctx.channel().isWritable();
+  }
+
+  @Override
+  public void readPaused(boolean paused) {
     ctx.channel().config().setAutoRead(!paused);
   }
 

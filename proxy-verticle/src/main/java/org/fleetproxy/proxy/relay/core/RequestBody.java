@@ -1,4 +1,4 @@
-package org.fleetproxy.proxy.relay;
+package org.fleetproxy.proxy.relay.core;
 
 import io.netty.handler.codec.http.DefaultHttpContent;
 import io.netty.handler.codec.http.HttpContent;
@@ -7,16 +7,16 @@ import io.netty.handler.codec.http.LastHttpContent;
 import java.util.ArrayDeque;
 
 /**
- * A direct exchange's request body on its way up: parts read before the upstream connection is
- * ready wait here, later ones go straight to it, and the client is read no faster than the
- * upstream takes them.
+ * An exchange's request body on its way up: parts read before the upstream connection is ready
+ * wait here, later ones go straight to it, and the client is read no faster than the upstream
+ * takes them.
  */
-final class RequestUpload {
+final class RequestBody {
 
-  private final DirectLane lane;
-  private final DirectExchange exchange;
+  private final ClientSide client;
+  private final Exchange exchange;
   private ArrayDeque<HttpContent> pending;
-  private UpstreamLink link;
+  private UpstreamSide upstream;
   private boolean ended;
   private boolean complete;
   private boolean dropped;
@@ -25,12 +25,12 @@ final class RequestUpload {
   private long bytes;
 
   /** {@code exchange} is told of each part written upstream, and once the end of the request is. */
-  RequestUpload(DirectLane lane, DirectExchange exchange) {
-    this.lane = lane;
+  RequestBody(ClientSide client, Exchange exchange) {
+    this.client = client;
     this.exchange = exchange;
   }
 
-  /** Whether the client's decoder has produced the end of the request. */
+  /** Whether the client has sent the end of the request. */
   boolean ended() {
     return ended;
   }
@@ -45,7 +45,7 @@ final class RequestUpload {
     return bytes;
   }
 
-  /** A part of the body, or its end, as the client's decoder produced it. */
+  /** A part of the body, or its end, as the client's adapter produced it. */
   void content(HttpContent content) {
     if (content instanceof LastHttpContent) {
       ended = true;
@@ -58,52 +58,51 @@ final class RequestUpload {
       if (ended) {
         endWhole();
       }
-    } else if (link == null) {
+    } else if (upstream == null) {
       if (pending == null) {
         pending = new ArrayDeque<>(2);
       }
       pending.add(content);
       // nothing more until the upstream connection can take it
-      lane.bodyBackedUp(true);
+      client.bodyBackedUp(true);
     } else {
       send(content);
     }
   }
 
-  /** The request head was written to {@code link}: what waited follows it. */
-  void attach(UpstreamLink link) {
-    this.link = link;
+  /** The request head was written to {@code upstream}: what waited follows it. */
+  void attach(UpstreamSide upstream) {
+    this.upstream = upstream;
     if (pending != null) {
       for (HttpContent c; (c = pending.poll()) != null; ) {
         send(c);
       }
     }
     if (!complete) {
-      link.channel().flush();
-      lane.bodyBackedUp(!link.channel().isWritable());
+      upstream.flush();
+      client.bodyBackedUp(!upstream.writable());
     }
   }
 
   /** The head of a retried bodiless request was written again: its end follows. */
-  void resend(UpstreamLink link) {
-    this.link = link;
-    link.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT);
+  void resend(UpstreamSide upstream) {
+    this.upstream = upstream;
+    upstream.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT);
     sentAll();
   }
 
   /**
-   * A request without a body went to {@code link} whole, head and end: the end the client's
-   * decoder gives (right after the head, or already) is not sent again, and the request goes
-   * out with it.
+   * A request without a body went up whole, head and end: the end the client's adapter gives
+   * (right after the head, or already) is not sent again, and the request goes out with it.
    */
-  void attachWhole(UpstreamLink link) {
-    this.link = link;
+  void attachWhole(UpstreamSide upstream) {
+    this.upstream = upstream;
     whole = true;
     if (pending != null) {
       for (HttpContent c; (c = pending.poll()) != null; ) {
         c.release();
       }
-      lane.bodyBackedUp(false);
+      client.bodyBackedUp(false);
     }
     if (ended) {
       endWhole();
@@ -111,7 +110,7 @@ final class RequestUpload {
   }
 
   private void endWhole() {
-    link.channel().flush();
+    upstream.flush();
     sentAll();
   }
 
@@ -120,20 +119,20 @@ final class RequestUpload {
       if (!last.trailingHeaders().isEmpty()) {
         // a request's trailer fields are not relayed
         if (last.content().isReadable()) {
-          link.write(new DefaultHttpContent(last.content().retain()));
+          upstream.write(new DefaultHttpContent(last.content().retain()));
         }
         last.release();
-        link.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT);
+        upstream.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT);
       } else {
-        link.writeAndFlush(content);
+        upstream.writeAndFlush(content);
       }
       sentAll();
       return;
     }
-    link.write(content);
+    upstream.write(content);
     exchange.active();
-    if (!link.channel().isWritable()) {
-      lane.bodyBackedUp(true);
+    if (!upstream.writable()) {
+      client.bodyBackedUp(true);
     }
   }
 
@@ -144,21 +143,21 @@ final class RequestUpload {
 
   /** The client's read batch ended: what it brought goes out together. */
   void readComplete() {
-    if (link != null && !complete) {
-      link.channel().flush();
+    if (upstream != null && !complete) {
+      upstream.flush();
     }
   }
 
   void upstreamWritable(boolean writable) {
     if (writable && !complete) {
-      lane.bodyBackedUp(false);
+      client.bodyBackedUp(false);
     }
   }
 
   /** The exchange is over or the connection was given up: nothing more goes up, and what waited is freed. */
   void drop() {
     dropped = true;
-    link = null;
+    upstream = null;
     if (pending != null) {
       for (HttpContent c; (c = pending.poll()) != null; ) {
         c.release();

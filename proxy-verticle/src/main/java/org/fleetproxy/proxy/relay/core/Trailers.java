@@ -1,4 +1,4 @@
-package org.fleetproxy.proxy.relay;
+package org.fleetproxy.proxy.relay.core;
 
 import io.vertx.core.MultiMap;
 import io.vertx.core.http.HttpServerResponse;
@@ -13,7 +13,7 @@ import java.util.TreeSet;
  * them (HTTP/2, or a chunked HTTP/1.1 response). Fields that must never appear in a trailer
  * (framing, routing, authentication; RFC 9110 6.5.1) and hop-by-hop fields are left out.
  */
-final class Trailers {
+public final class Trailers {
 
   /** Beyond the hop-by-hop fields, which {@link HopByHop} knows. */
   private static final Set<String> NEVER = new TreeSet<>(String.CASE_INSENSITIVE_ORDER);
@@ -27,7 +27,7 @@ final class Trailers {
   private Trailers() {
   }
 
-  static void copy(MultiMap from, HttpServerResponse to) {
+  public static void copy(MultiMap from, HttpServerResponse to) {
     if (from == null || from.isEmpty()) {
       return;
     }
@@ -39,7 +39,7 @@ final class Trailers {
   }
 
   /** Whether a trailer field of this name may be relayed. */
-  static boolean allowed(String name) {
+  public static boolean allowed(String name) {
     return !HopByHop.isHopByHop(name) && !NEVER.contains(name);
   }
 }

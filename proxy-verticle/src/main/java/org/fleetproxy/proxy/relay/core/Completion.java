@@ -1,7 +1,4 @@
-package org.fleetproxy.proxy.relay;
-
-import io.vertx.core.http.HttpServerRequest;
-import io.vertx.core.http.HttpServerResponse;
+package org.fleetproxy.proxy.relay.core;
 
 /**
  * What the logging phase records of one relayed exchange, whichever relay carried it.
@@ -18,10 +15,4 @@ import io.vertx.core.http.HttpServerResponse;
 public record Completion(String route, String user, String origin, String method, String uri, String client,
                          int status, long bytesRead, long bytesWritten, long nanos, long upstreamNanos) {
 
-  static Completion of(Target target, HttpServerRequest request, HttpServerResponse response, int status, long nanos,
-                       long upstreamNanos) {
-    return new Completion(target.routeLabel(), target.user(), target.origin().authority(), request.method().name(),
-        request.uri(), request.remoteAddress() == null ? "-" : request.remoteAddress().hostAddress(), status,
-        request.bytesRead(), response.bytesWritten(), nanos, upstreamNanos);
-  }
 }

@@ -1,8 +1,7 @@
-package org.fleetproxy.proxy.relay;
+package org.fleetproxy.proxy.relay.core;
 
 import io.netty.util.NetUtil;
 import io.vertx.core.Future;
-import io.vertx.core.http.HttpServerRequest;
 import org.fleetproxy.proxy.ActiveConfig;
 import org.fleetproxy.proxy.ingress.Rejection;
 
@@ -16,7 +15,7 @@ import java.net.UnknownHostException;
  * rebinding) cannot lead past the check. Through a parent proxy the parent resolves and connects;
  * what can be checked here is an address literal, or a name this node's hosts file maps.
  */
-final class ForwardGate {
+public final class ForwardGate {
 
   private ForwardGate() {
   }
@@ -28,7 +27,7 @@ final class ForwardGate {
    *
    * @param target what the client asked for, for the refusal's message
    */
-  static Future<InetAddress> admit(RelayContext relay, ActiveConfig active, String target, String host, int port) {
+  public static Future<InetAddress> admit(ExchangeContext relay, ActiveConfig active, String target, String host, int port) {
     InetAddress literal = literal(host);
     if (active.parent() != null) {
       InetAddress known = literal != null ? literal : relay.hostsFileAddress(host);
@@ -46,18 +45,12 @@ final class ForwardGate {
     return refused == null ? Future.succeededFuture(address) : Future.failedFuture(refused);
   }
 
-  /** Answers a refused destination: counted by reason, logged (rate-limited) with target and rule. */
-  static void refuse(RelayContext relay, HttpServerRequest request, String route, Rejection refused) {
-    relay.rejected(refused, String.valueOf(request.remoteAddress()));
-    ErrorResponses.send(request, refused.status());
-    relay.answered(route, request, refused.status());
-  }
 
   /**
    * The address of an IP literal (IPv6 without brackets), or null for a name. Only a literal:
    * nothing here ever looks a name up.
    */
-  static InetAddress literal(String host) {
+  public static InetAddress literal(String host) {
     byte[] raw = NetUtil.createByteArrayFromIpAddressString(host);
     if (raw == null) {
       return null;

@@ -1,0 +1,39 @@
+package org.fleetproxy.proxy.relay.core;
+
+import io.vertx.core.Future;
+import org.fleetproxy.pool.LoopPool;
+import org.fleetproxy.proxy.ingress.RejectionSink;
+import org.fleetproxy.proxy.ingress.WireBytes;
+import org.fleetproxy.proxy.timing.TimeoutSweep;
+
+import java.net.InetAddress;
+
+/**
+ * What an exchange needs from the proxy instance that runs it, all of it on one event loop.
+ * Refused requests are reported to it as a {@link RejectionSink}.
+ */
+public interface ExchangeContext extends RejectionSink {
+
+  /** This event loop's partition of the upstream pool. */
+  LoopPool pool();
+
+  /** This event loop's watch over upstream deadlines. */
+  TimeoutSweep timeouts();
+
+  /** Whether forward-proxy requests leave without any proxy headers. */
+  boolean elite();
+
+  /** Resolves {@code host} as this node's connections would: its hosts file, then DNS. */
+  Future<InetAddress> resolve(String host);
+
+  /** The address this node's hosts file maps {@code host} to, or null; never a DNS query. */
+  InetAddress hostsFileAddress(String host);
+
+  /**
+   * The logging phase of an exchange: called once, however it ended.
+   *
+   * @param wire the byte counter of the client connection, or null when the exchange's own
+   *             head and body bytes are its traffic (an HTTP/2 stream)
+   */
+  void completed(Completion completion, WireBytes wire);
+}

@@ -1,0 +1,79 @@
+package org.fleetproxy.proxy.relay.core;
+
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.util.AsciiString;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The header policy of every exchange, over the codec's own header view: what a request takes
+ * upstream, what an interim response and trailers take to the client. The final response head is
+ * {@link ResponsePlan}'s.
+ */
+public final class HeaderRules {
+
+  // names this relay adds are written in the case HTTP/1.1 peers commonly expect
+  private static final AsciiString HOST = AsciiString.cached("Host");
+  private static final AsciiString TRANSFER_ENCODING = AsciiString.cached("Transfer-Encoding");
+
+  private HeaderRules() {
+  }
+
+  /**
+   * Turns the client's request into the upstream's, in place: hop-by-hop fields out, the target's
+   * {@code Host}, the forwarding fields (unless this is elite forward traffic), the target's own
+   * headers last, its request target and HTTP/1.1. A body goes chunked unless it has a length,
+   * chosen from what goes up, after every rewrite, so a body is never sent unframed.
+   *
+   * @param clientHost the host the client asked for, or null
+   */
+  public static void toUpstream(HttpRequest request, Target target, String client, boolean tls, String clientHost,
+                                boolean elite, boolean hasBody) {
+    HttpHeaders headers = request.headers();
+    HopByHop.strip(headers);
+    headers.set(HOST, target.hostHeader());
+    if (!target.forward() || !elite) {
+      ForwardedHeaders.add(headers, client, tls, clientHost);
+    }
+    if (!target.extraHeaders().isEmpty()) {
+      for (Map.Entry<String, String> h : target.extraHeaders()) {
+        headers.set(h.getKey(), h.getValue());
+      }
+    }
+    if (hasBody && !headers.contains(HttpHeaderNames.CONTENT_LENGTH)) {
+      headers.set(TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
+    }
+    request.setUri(target.uri());
+    request.setProtocolVersion(HttpVersion.HTTP_1_1);
+  }
+
+  /** An upstream's 1xx response, in place, for a client speaking {@code clientVersion}. */
+  static HttpResponse interim(HttpResponse response, HttpVersion clientVersion) {
+    HopByHop.strip(response.headers());
+    response.setProtocolVersion(clientVersion);
+    return response;
+  }
+
+  /** Leaves in the end of a body only the trailer fields a chunked client response may carry. */
+  static void trailers(LastHttpContent last, boolean chunked) {
+    HttpHeaders trailers = last.trailingHeaders();
+    if (!chunked || trailers.isEmpty()) {
+      return;
+    }
+    List<String> drop = new ArrayList<>();
+    for (String name : trailers.names()) {
+      if (!Trailers.allowed(name)) {
+        drop.add(name);
+      }
+    }
+    drop.forEach(trailers::remove);
+  }
+}

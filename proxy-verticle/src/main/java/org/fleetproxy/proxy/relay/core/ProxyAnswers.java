@@ -1,0 +1,44 @@
+package org.fleetproxy.proxy.relay.core;
+
+import io.netty.buffer.Unpooled;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.util.AsciiString;
+
+import java.nio.charset.StandardCharsets;
+
+/** The proxy's own answers (400, 404, 407, 502, 504 ...): a short text body, whatever the relay. */
+public final class ProxyAnswers {
+
+  private static final CharSequence TEXT_PLAIN = AsciiString.cached("text/plain; charset=utf-8");
+  private static final AsciiString CONNECTION = AsciiString.cached("Connection");
+  private static final AsciiString CONTENT_TYPE = AsciiString.cached("Content-Type");
+  private static final AsciiString CONTENT_LENGTH = AsciiString.cached("Content-Length");
+
+  private ProxyAnswers() {
+  }
+
+  /** The answer {@code code}, for a client of {@code version}, saying whether the connection closes after it. */
+  public static FullHttpResponse of(int code, HttpVersion version, boolean close) {
+    HttpResponseStatus status = new HttpResponseStatus(code, reasonPhrase(code));
+    FullHttpResponse response = new DefaultFullHttpResponse(version, status,
+        Unpooled.copiedBuffer(code + " " + status.reasonPhrase() + "\n", StandardCharsets.UTF_8));
+    response.headers()
+        .set(CONTENT_TYPE, TEXT_PLAIN)
+        .set(CONTENT_LENGTH, response.content().readableBytes());
+    if (close) {
+      response.headers().set(CONNECTION, HttpHeaderValues.CLOSE);
+    } else if (version == HttpVersion.HTTP_1_0) {
+      response.headers().set(CONNECTION, HttpHeaderValues.KEEP_ALIVE);
+    }
+    return response;
+  }
+
+  /** The status's reason phrase; 508, which the codec does not name, is "Loop Detected" (RFC 5842). */
+  public static String reasonPhrase(int status) {
+    return status == 508 ? "Loop Detected" : HttpResponseStatus.valueOf(status).reasonPhrase();
+  }
+}

@@ -1,0 +1,48 @@
+package org.fleetproxy.proxy.relay.core;
+
+import org.fleetproxy.pool.PooledConnection;
+
+/**
+ * A leased upstream connection as its protocol's adapter presents it: messages are the codec's
+ * request head and body parts, and what it decodes goes to the current {@link Reader}.
+ */
+public interface UpstreamSide {
+
+  /** Whoever holds the lease and reads the connection: an exchange, or a drain after its client left. */
+  interface Reader {
+    /** A response head, a part of its body, or its end, as the codec decoded it. */
+    void upstreamRead(Object msg);
+
+    void upstreamReadComplete();
+
+    void upstreamWritable(boolean writable);
+
+    /** The connection failed, or closed when {@code cause} is null; the reader no longer holds it. */
+    void upstreamFailed(Throwable cause);
+  }
+
+  /** Joins a lease's connection to a reader: the adapter for the lease's protocol. */
+  interface Attach {
+    /** The connection of {@code lease} read by {@code reader}, or null when this adapter cannot carry it. */
+    UpstreamSide attach(PooledConnection lease, Reader reader);
+  }
+
+  void write(Object msg);
+
+  void writeAndFlush(Object msg);
+
+  void flush();
+
+  boolean writable();
+
+  void readPaused(boolean paused);
+
+  /** Another reader takes over from now on. */
+  void handTo(Reader reader);
+
+  /** The exchange ended cleanly: the connection may serve the next lease. */
+  void release();
+
+  /** The exchange gave the connection up: nothing more reaches anyone, and the lease is discarded. */
+  void abandon();
+}
