@@ -333,7 +333,7 @@ public final class Exchange implements UpstreamSide.Reader, TimeoutSweep.Watched
       return;
     }
     boolean streaming = phase == RelayPhase.STREAMING;
-    boolean drain = upstream != null && body.complete() && !answered
+    boolean drain = upstream != null && upstream.drainable() && body.complete() && !answered
         && (streaming || phase == RelayPhase.AWAITING_HEAD);
     finish(streaming || answered ? response.status() : 499);
     if (!drain) {

@@ -24,6 +24,12 @@ public final class HeaderRules {
   private static final AsciiString HOST = AsciiString.cached("Host");
   private static final AsciiString TRANSFER_ENCODING = AsciiString.cached("Transfer-Encoding");
 
+  /** Fields that describe one HTTP/1.1 connection and have no place in an HTTP/2 message. */
+  private static final AsciiString[] CONNECTION_SPECIFIC = {
+      HttpHeaderNames.CONNECTION, HttpHeaderNames.KEEP_ALIVE, AsciiString.cached("proxy-connection"),
+      HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderNames.UPGRADE
+  };
+
   private HeaderRules() {
   }
 
@@ -53,6 +59,25 @@ public final class HeaderRules {
     }
     request.setUri(target.uri());
     request.setProtocolVersion(HttpVersion.HTTP_1_1);
+  }
+
+  /**
+   * Fits a request's fields to HTTP/2, in place, and returns the authority it goes to (the
+   * {@code Host} chosen before, which a route may have set), or null. No connection-specific
+   * field may appear (RFC 9113, 8.2.2), whatever a route's headers say; {@code TE} only as
+   * {@code trailers}.
+   */
+  public static String forHttp2(HttpHeaders headers) {
+    String host = headers.get(HttpHeaderNames.HOST);
+    headers.remove(HttpHeaderNames.HOST);
+    for (AsciiString name : CONNECTION_SPECIFIC) {
+      headers.remove(name);
+    }
+    String te = headers.get(HttpHeaderNames.TE);
+    if (te != null && !(headers.getAll(HttpHeaderNames.TE).size() == 1 && te.trim().equalsIgnoreCase("trailers"))) {
+      headers.remove(HttpHeaderNames.TE);
+    }
+    return host;
   }
 
   /** An upstream's 1xx response, in place, for a client speaking {@code clientVersion}. */

@@ -43,6 +43,12 @@ public interface UpstreamSide {
   /** The exchange ended cleanly: the connection may serve the next lease. */
   void release();
 
+  /**
+   * Whether reading an answer nobody waits for any more to its end can save the connection for
+   * the next lease (HTTP/1.1); an HTTP/2 stream is reset on its own instead.
+   */
+  boolean drainable();
+
   /** The exchange gave the connection up: nothing more reaches anyone, and the lease is discarded. */
   void abandon();
 }

@@ -35,8 +35,7 @@ import java.util.function.Supplier;
  * The HTTP/1.x client adapter, on a client connection between the proxy's ingress handlers and
  * the Vert.x server: each request becomes an {@link Exchange}, one at a time, with pipelined
  * requests held (reading paused) until the one in flight has written its response. What the core
- * does not carry yet (CONNECT, upgrades, heads the checks refused, routes to upstreams that may
- * speak HTTP/2) goes on to the Vert.x server, and so does the rest of that connection, so the two
+ * does not carry yet (CONNECT, upgrades, heads the checks refused) goes on to the Vert.x server, and so does the rest of that connection, so the two
  * never answer out of order.
  */
 public final class Http1Client extends ChannelInboundHandlerAdapter implements ClientSide {
@@ -103,7 +102,7 @@ public final class Http1Client extends ChannelInboundHandlerAdapter implements C
 
   private void filter(HttpRequest request) {
     Future<Target> target = forCore(request) ? RequestFilter.target(context, config.get(), request, client) : null;
-    if (target == null || target.succeeded() && target.result().origin().transport().protocol().mayMultiplex()) {
+    if (target == null) {
       handedOver = true;
       ctx.fireChannelRead(request);
       return;

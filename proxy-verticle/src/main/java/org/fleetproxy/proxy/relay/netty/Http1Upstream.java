@@ -26,13 +26,13 @@ public final class Http1Upstream extends ChannelInboundHandlerAdapter implements
   private boolean consumed;
 
   /**
-   * The adapter on the channel of {@code lease}, installed on first use; {@code exchange} receives
-   * its events from now on. Null when the lease has no channel to relay on.
+   * The adapter for {@code lease}: on its channel, installed on first use, for HTTP/1.1; a stream
+   * of the Vert.x connection for HTTP/2. {@code exchange} receives its events from now on.
    */
   public static UpstreamSide attach(PooledConnection lease, Reader exchange) {
     Channel channel = lease.channel();
     if (channel == null) {
-      return null;
+      return Http2Upstream.attach(lease, exchange);
     }
     ChannelPipeline pipeline = channel.pipeline();
     Http1Upstream link = (Http1Upstream) pipeline.get(NAME);
@@ -60,6 +60,11 @@ public final class Http1Upstream extends ChannelInboundHandlerAdapter implements
   public void abandon() {
     exchange = null;
     dropping = true;
+  }
+
+  @Override
+  public boolean drainable() {
+    return true;
   }
 
   @Override
