@@ -29,8 +29,8 @@ import org.fleetproxy.proxy.ingress.WireBytes;
 import org.fleetproxy.proxy.relay.core.Completion;
 import org.fleetproxy.proxy.relay.core.RequestFilter;
 import org.fleetproxy.proxy.relay.netty.Http1Client;
+import org.fleetproxy.proxy.relay.netty.Http2Ingress;
 import org.fleetproxy.proxy.relay.ErrorResponses;
-import org.fleetproxy.proxy.relay.H2cBridge;
 import org.fleetproxy.proxy.relay.ProxyHandler;
 import org.fleetproxy.proxy.relay.RelayContext;
 import org.fleetproxy.proxy.timing.TimeoutSweep;
@@ -124,7 +124,7 @@ public final class ProxyVerticle extends VerticleBase implements RelayContext {
         .setMaxHeaderSize(DECODER_MAX_HEADERS)
         // Vert.x's own cleartext HTTP/2 detection sets up HTTP/1 only after decoding the first
         // request head, too late for the framing checks that must see every byte: h2c clients are
-        // recognised by those checks instead and passed to the internal listener (H2cBridge)
+        // recognised by those checks instead and served by the core (Http2Ingress)
         .setHttp2ClearTextEnabled(false)
         // WebSocket is relayed as bytes after the upstream's 101, never terminated here: the
         // server's compression negotiation would only touch (and cost) every exchange
@@ -190,11 +190,17 @@ public final class ProxyVerticle extends VerticleBase implements RelayContext {
     ChannelPipeline pipeline = ClientPipeline.install(connection, limits, idleTimeoutMillis, this,
         (direction, target, user, client, bytes) -> counters.traffic(direction, target, user,
             config.get().config().metrics().clientLabel() ? client : null, bytes),
-        h2cSocket == null ? null : (channel, held) -> H2cBridge.priorKnowledge(this, h2cSocket, channel, held),
+        h2cSocket == null ? null : (channel, held) -> Http2Ingress.takeOver(channel, held, http2Settings(limits),
+            config::get, this),
         timeouts);
     if (pipeline != null) {
       Http1Client.install(pipeline, config::get, this);
     }
+  }
+
+  private Http2Ingress.Settings http2Settings(Limits limits) {
+    return new Http2Ingress.Settings(MAX_STREAMS, limits.maxRequestLine() + limits.maxHeaderSize(),
+        listener.idleTimeoutMillis(), config.get().config().server().shutdownTimeoutMillis());
   }
 
   /** Requests the decoder or the framing checks refused: answered, counted, logged, connection closed. */

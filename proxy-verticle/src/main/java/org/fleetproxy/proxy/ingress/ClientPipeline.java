@@ -26,6 +26,9 @@ public final class ClientPipeline {
   /** The direct relay's place: after every check, before what only the server needs. */
   public static final String DIRECT = "fleetproxy-direct";
 
+  /** The Vert.x server connection's handler, last on the pipeline; the proxy's handlers go before it. */
+  public static final String SERVER = "handler";
+
   private ClientPipeline() {
   }
 
@@ -64,6 +67,15 @@ public final class ClientPipeline {
       }
     }
     return null;
+  }
+
+  /** Removes the server's HTTP/1 codec, from a connection that turned out to speak HTTP/2. */
+  public static void removeHttp1Codec(ChannelPipeline pipeline) {
+    for (String h : new String[] {"httpDecoder", "httpEncoder"}) {
+      if (pipeline.get(h) != null) {
+        pipeline.remove(h);
+      }
+    }
   }
 
   /** Removes them when the connection stops speaking HTTP (a tunnel). */

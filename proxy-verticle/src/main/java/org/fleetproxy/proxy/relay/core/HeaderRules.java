@@ -30,6 +30,9 @@ public final class HeaderRules {
       HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderNames.UPGRADE
   };
 
+  /** The names Netty's HTTP/2 translation adds ({@code x-http2-scheme}, {@code x-http2-stream-id} ...). */
+  private static final String HTTP2_EXTENSION_PREFIX = "x-http2-";
+
   private HeaderRules() {
   }
 
@@ -78,6 +81,45 @@ public final class HeaderRules {
       headers.remove(HttpHeaderNames.TE);
     }
     return host;
+  }
+
+  /**
+   * Fits the fields of a request from an HTTP/2 client to the HTTP/1 form the core speaks: the
+   * translation's own extension fields out (whatever the client sent under those names), and
+   * names in Title-Case, since HTTP/2 names arrive lowercase and some HTTP/1.1 servers still
+   * match them by case.
+   */
+  public static void fromHttp2(HttpHeaders headers) {
+    List<Map.Entry<String, String>> entries = headers.entries();
+    headers.clear();
+    for (Map.Entry<String, String> e : entries) {
+      String name = e.getKey();
+      if (!name.regionMatches(true, 0, HTTP2_EXTENSION_PREFIX, 0, HTTP2_EXTENSION_PREFIX.length())) {
+        headers.add(titled(name), e.getValue());
+      }
+    }
+  }
+
+  static String titled(String name) {
+    char[] c = name.toCharArray();
+    boolean start = true;
+    for (int i = 0; i < c.length; i++) {
+      if (start && c[i] >= 'a' && c[i] <= 'z') {
+        c[i] = (char) (c[i] - 'a' + 'A');
+      }
+      start = c[i] == '-';
+    }
+    return new String(c);
+  }
+
+  /** The declared body length, or -1 when none (or not a number: the codec refuses those). */
+  public static long contentLength(HttpHeaders headers) {
+    String length = headers.get(HttpHeaderNames.CONTENT_LENGTH);
+    try {
+      return length == null ? -1 : Long.parseLong(length.trim());
+    } catch (NumberFormatException e) {
+      return -1;
+    }
   }
 
   /** An upstream's 1xx response, in place, for a client speaking {@code clientVersion}. */

@@ -1,0 +1,112 @@
+package org.fleetproxy.proxy.relay.netty;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelPipeline;
+import io.netty.handler.codec.http2.Http2FrameCodec;
+import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
+import io.netty.handler.codec.http2.Http2MultiplexHandler;
+import io.netty.handler.codec.http2.Http2Settings;
+import io.netty.handler.codec.http2.Http2StreamChannel;
+import io.netty.handler.codec.http2.Http2StreamFrameToHttpObjectCodec;
+import io.netty.handler.ssl.SslHandler;
+import io.netty.handler.timeout.IdleStateEvent;
+import io.netty.handler.timeout.IdleStateHandler;
+import io.vertx.core.net.impl.ShutdownEvent;
+import org.fleetproxy.proxy.ActiveConfig;
+import org.fleetproxy.proxy.ingress.ClientPipeline;
+import org.fleetproxy.proxy.relay.core.ExchangeContext;
+
+import java.net.InetSocketAddress;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+
+/**
+ * Turns a client connection into an HTTP/2 one served by the core: Netty's HTTP/2 codec, a child
+ * channel per stream, and on each an {@link Http2Stream}. A graceful shutdown sends GOAWAY and
+ * lets the open streams finish; an idle connection (no stream open for the idle timeout) closes.
+ */
+public final class Http2Ingress {
+
+  /**
+   * The HTTP/2 settings this proxy announces.
+   *
+   * @param maxStreams concurrent streams a client may open
+   * @param maxHeaderListSize the largest header block, which the HTTP/1 framing checks bound for HTTP/1
+   * @param idleTimeoutMillis how long a connection without an open stream stays
+   * @param graceMillis how long open streams may take after a graceful shutdown began
+   */
+  public record Settings(int maxStreams, long maxHeaderListSize, long idleTimeoutMillis, long graceMillis) {
+  }
+
+  private Http2Ingress() {
+  }
+
+  /**
+   * Takes over a cleartext connection that opened with the HTTP/2 preface: the HTTP/1 handlers go,
+   * the HTTP/2 ones take their place, and the bytes already read are read again by them.
+   */
+  public static void takeOver(Channel channel, ByteBuf held, Settings settings, Supplier<ActiveConfig> config,
+                              ExchangeContext context) {
+    ChannelPipeline pipeline = channel.pipeline();
+    ClientPipeline.uninstall(pipeline);
+    ClientPipeline.removeHttp1Codec(pipeline);
+    install(pipeline, settings, config, context);
+    pipeline.fireChannelRead(held);
+    pipeline.fireChannelReadComplete();
+    channel.config().setAutoRead(true);
+  }
+
+  private static void install(ChannelPipeline pipeline, Settings settings, Supplier<ActiveConfig> config,
+                              ExchangeContext context) {
+    Channel channel = pipeline.channel();
+    String client = channel.remoteAddress() instanceof InetSocketAddress a && a.getAddress() != null
+        ? a.getAddress().getHostAddress() : "-";
+    boolean tls = pipeline.get(SslHandler.class) != null;
+    Http2FrameCodec codec = Http2FrameCodecBuilder.forServer()
+        .initialSettings(Http2Settings.defaultSettings()
+            .maxConcurrentStreams(settings.maxStreams())
+            .maxHeaderListSize(settings.maxHeaderListSize()))
+        .gracefulShutdownTimeoutMillis(settings.graceMillis())
+        .build();
+    Http2MultiplexHandler streams = new Http2MultiplexHandler(new ChannelInitializer<Http2StreamChannel>() {
+      @Override
+      protected void initChannel(Http2StreamChannel stream) {
+        stream.pipeline().addLast(new Http2StreamFrameToHttpObjectCodec(true),
+            new Http2Stream(config, context, client, tls));
+      }
+    });
+    pipeline.addBefore(ClientPipeline.SERVER, "fleetproxy-h2-idle",
+        new IdleStateHandler(0, 0, settings.idleTimeoutMillis(), TimeUnit.MILLISECONDS));
+    pipeline.addBefore(ClientPipeline.SERVER, "fleetproxy-h2", codec);
+    pipeline.addBefore(ClientPipeline.SERVER, "fleetproxy-h2-streams", streams);
+    pipeline.addBefore(ClientPipeline.SERVER, "fleetproxy-h2-life", new ConnectionLife(codec));
+  }
+
+  /** Closes the connection gracefully on shutdown, or when idle with no stream open. */
+  private static final class ConnectionLife extends ChannelInboundHandlerAdapter {
+
+    private final Http2FrameCodec codec;
+
+    ConnectionLife(Http2FrameCodec codec) {
+      this.codec = codec;
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+      if (evt instanceof ShutdownEvent) {
+        // the codec's close sends GOAWAY and waits for the open streams, up to the grace period
+        ctx.channel().close();
+      } else if (evt instanceof IdleStateEvent) {
+        if (codec.connection().numActiveStreams() == 0) {
+          ctx.channel().close();
+        }
+      } else {
+        ctx.fireUserEventTriggered(evt);
+      }
+    }
+  }
+}
