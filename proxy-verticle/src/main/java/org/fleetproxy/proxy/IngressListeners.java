@@ -3,7 +3,6 @@ package org.fleetproxy.proxy;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
-import io.vertx.core.net.ServerSSLOptions;
 import io.vertx.core.net.SocketAddress;
 import org.fleetproxy.proxy.config.ProxyConfig;
 
@@ -71,11 +70,6 @@ final class IngressListeners {
     }
   }
 
-  /** New handshakes on the current listener use {@code options}; its verticles share one server. */
-  Future<Boolean> updateCertificate(ServerSSLOptions options) {
-    List<ProxyVerticle> set = current == null ? null : deployed.get(current);
-    return set == null || set.isEmpty() ? Future.succeededFuture(false) : set.get(0).updateCertificate(options);
-  }
 
   /** Stops the current set gracefully and removes the Unix sockets. */
   Future<Void> stop() {

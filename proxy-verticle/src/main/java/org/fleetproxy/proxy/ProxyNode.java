@@ -140,7 +140,7 @@ public final class ProxyNode {
       } catch (RuntimeException e) {
         return Future.failedFuture(e);
       }
-      rotation = new CertificateRotation(vertx, certificate, listeners::updateCertificate,
+      rotation = new CertificateRotation(vertx, certificate,
           () -> config.get().config().reload().scanPeriodMillis());
       rotation.start();
     }

@@ -14,7 +14,6 @@ import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.json.JsonObject;
 import io.vertx.core.net.NetClient;
 import io.vertx.core.net.NetClientOptions;
-import io.vertx.core.net.ServerSSLOptions;
 import io.vertx.core.net.SocketAddress;
 import org.fleetproxy.metrics.CounterBatch;
 import org.fleetproxy.metrics.MetricsVerticle;
@@ -106,14 +105,8 @@ public final class ProxyVerticle extends VerticleBase implements RelayContext {
     netClient = vertx.createNetClient(new NetClientOptions().setTcpNoDelay(true));
     flushTimer = vertx.setPeriodic(FLUSH_INTERVAL_MILLIS, id -> flush());
     ProxyConfig.Server s = listener;
+    // TLS is the proxy's own (see accept): the server sees decrypted HTTP/1 only
     HttpServerOptions options = new HttpServerOptions();
-    if (s.tls() != null) {
-      options.setSsl(true)
-          .setKeyCertOptions(certificate.get().options())
-          .setUseAlpn(true)
-          .setAlpnVersions(ServerCertificate.ALPN)
-          .setEnabledSecureTransportProtocols(ServerCertificate.PROTOCOLS);
-    }
     Limits limits = config.get().config().limits();
     // HTTP/2 requests bypass the HTTP/1 framing checks: their head size is bounded by the codec
     options.getInitialSettings()
@@ -150,10 +143,6 @@ public final class ProxyVerticle extends VerticleBase implements RelayContext {
     return h2cServer.listen(h2cSocket).compose(x -> server.listen(s.port(), s.host()));
   }
 
-  /** New handshakes on this listener use {@code options}' certificate; a shared listener needs one call. */
-  Future<Boolean> updateCertificate(ServerSSLOptions options) {
-    return server.updateSSLOptions(options, true);
-  }
 
   /**
    * Stops accepting, lets in-flight requests finish up to {@code server.shutdown-timeout} (then
@@ -194,6 +183,11 @@ public final class ProxyVerticle extends VerticleBase implements RelayContext {
             config::get, this),
         timeouts);
     if (pipeline != null) {
+      if (listener.tls() != null) {
+        // the certificate of the moment: a rotation changes it for new handshakes
+        pipeline.addFirst(ClientPipeline.TLS, certificate.get().context().newHandler(pipeline.channel().alloc()));
+        Http2Ingress.whenNegotiated(pipeline, http2Settings(limits), config::get, this);
+      }
       Http1Client.install(pipeline, config::get, this);
     }
   }

@@ -26,6 +26,8 @@ public final class ClientPipeline {
   /** The direct relay's place: after every check, before what only the server needs. */
   public static final String DIRECT = "fleetproxy-direct";
 
+  /** The proxy's TLS, first on a connection to an HTTPS listener. */
+  public static final String TLS = "fleetproxy-tls";
   /** The Vert.x server connection's handler, last on the pipeline; the proxy's handlers go before it. */
   public static final String SERVER = "handler";
 
@@ -67,6 +69,11 @@ public final class ClientPipeline {
       }
     }
     return null;
+  }
+
+  /** Whether the connection came over TLS. */
+  public static boolean tls(HttpConnection connection) {
+    return connection instanceof VertxConnection vc && vc.channelHandlerContext().pipeline().get(TLS) != null;
   }
 
   /** Removes the server's HTTP/1 codec, from a connection that turned out to speak HTTP/2. */

@@ -2,11 +2,9 @@ package org.fleetproxy.proxy.tls;
 
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
-import io.vertx.core.net.ServerSSLOptions;
 import org.fleetproxy.proxy.config.ProxyConfig;
 
 import java.util.concurrent.atomic.AtomicReference;
-import java.util.function.Function;
 import java.util.function.LongSupplier;
 
 /**
@@ -22,22 +20,18 @@ public final class CertificateRotation {
 
   private final Vertx vertx;
   private final AtomicReference<ServerCertificate> current;
-  private final Function<ServerSSLOptions, Future<Boolean>> listener;
   private final LongSupplier periodMillis;
   private String refused;
   private long timer = -1;
   private boolean stopped;
 
   /**
-   * @param current the certificate in use; a rotation replaces it
-   * @param listener gives new SSL options to the running listener
+   * @param current the certificate in use, read for every new handshake; a rotation replaces it
    * @param periodMillis how often the files are checked (0 = not watched), read before every check
    */
-  public CertificateRotation(Vertx vertx, AtomicReference<ServerCertificate> current,
-                             Function<ServerSSLOptions, Future<Boolean>> listener, LongSupplier periodMillis) {
+  public CertificateRotation(Vertx vertx, AtomicReference<ServerCertificate> current, LongSupplier periodMillis) {
     this.vertx = vertx;
     this.current = current;
-    this.listener = listener;
     this.periodMillis = periodMillis;
   }
 
@@ -68,7 +62,6 @@ public final class CertificateRotation {
         return Future.succeededFuture();
       }
       return vertx.executeBlocking(() -> ServerCertificate.load(files, vertx))
-          .compose(next -> listener.apply(next.sslOptions()).map(next))
           .onSuccess(next -> {
             refused = null;
             if (current.compareAndSet(running, next)) {

@@ -2,15 +2,20 @@ package org.fleetproxy.proxy.tls;
 
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
-import io.vertx.core.http.HttpVersion;
+import io.netty.handler.ssl.ApplicationProtocolConfig;
+import io.netty.handler.ssl.ApplicationProtocolNames;
+import io.netty.handler.ssl.OpenSsl;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslContextBuilder;
+import io.netty.handler.ssl.SslProvider;
 import io.vertx.core.net.PemKeyCertOptions;
-import io.vertx.core.net.ServerSSLOptions;
 import org.fleetproxy.proxy.config.ConfigException;
 import org.fleetproxy.proxy.config.Fingerprint;
 import org.fleetproxy.proxy.config.ProxyConfig;
 
 import javax.net.ssl.KeyManager;
 import javax.net.ssl.KeyManagerFactory;
+import javax.net.ssl.SSLException;
 import javax.net.ssl.X509KeyManager;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -19,23 +24,23 @@ import java.nio.file.Path;
 import java.security.PrivateKey;
 import java.security.Signature;
 import java.security.cert.X509Certificate;
-import java.util.List;
-import java.util.Set;
 
 /**
  * The ingress certificate and key, read from their PEM files and checked before use: both parse,
  * the chain is not empty, and the key is the one the leaf certificate was issued for (a test
  * signature made with the key verifies with the certificate). Immutable; a rotation builds a new one.
  *
+ * @param context the TLS context new handshakes use: TLS 1.2 and 1.3 only, ALPN offering h2 then http/1.1
  * @param fingerprint digest of both files' bytes, to notice a change without parsing
  */
-public record ServerCertificate(ProxyConfig.Tls files, PemKeyCertOptions options, X509Certificate leaf,
+public record ServerCertificate(ProxyConfig.Tls files, SslContext context, X509Certificate leaf,
                                 String fingerprint) {
 
-  /** TLS 1.2 and 1.3 only. */
-  public static final Set<String> PROTOCOLS = Set.of("TLSv1.2", "TLSv1.3");
   /** ALPN: HTTP/2 preferred, HTTP/1.1 for everyone else. */
-  public static final List<HttpVersion> ALPN = List.of(HttpVersion.HTTP_2, HttpVersion.HTTP_1_1);
+  private static final ApplicationProtocolConfig ALPN = new ApplicationProtocolConfig(
+      ApplicationProtocolConfig.Protocol.ALPN, ApplicationProtocolConfig.SelectorFailureBehavior.NO_ADVERTISE,
+      ApplicationProtocolConfig.SelectedListenerFailureBehavior.ACCEPT,
+      ApplicationProtocolNames.HTTP_2, ApplicationProtocolNames.HTTP_1_1);
 
   /** Reads and checks the pair; blocking file I/O. Errors name the file and the problem. */
   public static ServerCertificate load(ProxyConfig.Tls files, Vertx vertx) {
@@ -43,8 +48,9 @@ public record ServerCertificate(ProxyConfig.Tls files, PemKeyCertOptions options
     byte[] key = read(files.key(), "server.tls.key");
     PemKeyCertOptions options = new PemKeyCertOptions().setCertValue(Buffer.buffer(cert)).setKeyValue(Buffer.buffer(key));
     X509KeyManager manager;
+    KeyManagerFactory kmf;
     try {
-      KeyManagerFactory kmf = options.getKeyManagerFactory(vertx);
+      kmf = options.getKeyManagerFactory(vertx);
       manager = x509(kmf.getKeyManagers());
     } catch (Exception e) {
       throw new ConfigException("server.tls: " + files.cert() + " / " + files.key() + ": not a usable PEM certificate and key: "
@@ -60,16 +66,20 @@ public record ServerCertificate(ProxyConfig.Tls files, PemKeyCertOptions options
       throw new ConfigException("server.tls.key: " + files.key() + ": is not the key of the certificate in "
           + files.cert() + " (" + chain[0].getSubjectX500Principal() + ")");
     }
-    return new ServerCertificate(files, options, chain[0], Fingerprint.of(cert, key));
+    return new ServerCertificate(files, context(files, kmf), chain[0], Fingerprint.of(cert, key));
   }
 
-  /** The server's SSL options with this certificate, as a rotation hands them to the listener. */
-  public ServerSSLOptions sslOptions() {
-    return new ServerSSLOptions()
-        .setKeyCertOptions(options)
-        .setUseAlpn(true)
-        .setApplicationLayerProtocols(ALPN.stream().map(HttpVersion::alpnName).toList())
-        .setEnabledSecureTransportProtocols(PROTOCOLS);
+  /** OpenSSL's engine when this platform has it (it is part of the build), else the JDK's. */
+  private static SslContext context(ProxyConfig.Tls files, KeyManagerFactory kmf) {
+    try {
+      return SslContextBuilder.forServer(kmf)
+          .sslProvider(OpenSsl.isAvailable() ? SslProvider.OPENSSL : SslProvider.JDK)
+          .protocols("TLSv1.3", "TLSv1.2")
+          .applicationProtocolConfig(ALPN)
+          .build();
+    } catch (SSLException e) {
+      throw new ConfigException("server.tls: " + files.cert() + " / " + files.key() + ": " + e.getMessage(), e);
+    }
   }
 
   /** A digest of the two files as they are now, or null when one cannot be read. */

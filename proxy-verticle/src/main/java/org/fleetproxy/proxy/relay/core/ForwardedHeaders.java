@@ -6,6 +6,7 @@ import io.vertx.core.MultiMap;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpVersion;
 import io.vertx.core.net.SocketAddress;
+import org.fleetproxy.proxy.ingress.ClientPipeline;
 
 /** Tells the upstream who the client was: {@code X-Forwarded-*} and {@code Via}. */
 public final class ForwardedHeaders {
@@ -31,7 +32,7 @@ public final class ForwardedHeaders {
     SocketAddress remote = request.remoteAddress();
     String client = remote == null ? "unknown" : remote.hostAddress();
     upstream.set("X-Forwarded-For", appended(request.getHeader("X-Forwarded-For"), client));
-    upstream.set("X-Forwarded-Proto", request.isSSL() ? "https" : "http");
+    upstream.set("X-Forwarded-Proto", ClientPipeline.tls(request.connection()) ? "https" : "http");
     String host = clientHost(request);
     if (host != null) {
       upstream.set("X-Forwarded-Host", host);

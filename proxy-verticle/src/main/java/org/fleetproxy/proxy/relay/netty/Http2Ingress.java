@@ -12,7 +12,9 @@ import io.netty.handler.codec.http2.Http2MultiplexHandler;
 import io.netty.handler.codec.http2.Http2Settings;
 import io.netty.handler.codec.http2.Http2StreamChannel;
 import io.netty.handler.codec.http2.Http2StreamFrameToHttpObjectCodec;
+import io.netty.handler.ssl.ApplicationProtocolNames;
 import io.netty.handler.ssl.SslHandler;
+import io.netty.handler.ssl.SslHandshakeCompletionEvent;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.vertx.core.net.impl.ShutdownEvent;
@@ -58,6 +60,30 @@ public final class Http2Ingress {
     pipeline.fireChannelRead(held);
     pipeline.fireChannelReadComplete();
     channel.config().setAutoRead(true);
+  }
+
+  /**
+   * Waits on a TLS connection for the handshake: when ALPN settles on h2, the HTTP/1 handlers go and
+   * the HTTP/2 ones take their place before the first decrypted byte is read; otherwise nothing changes.
+   */
+  public static void whenNegotiated(ChannelPipeline pipeline, Settings settings, Supplier<ActiveConfig> config,
+                                    ExchangeContext context) {
+    pipeline.addAfter(ClientPipeline.TLS, "fleetproxy-alpn", new ChannelInboundHandlerAdapter() {
+      @Override
+      public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+        if (evt instanceof SslHandshakeCompletionEvent done) {
+          ChannelPipeline p = ctx.pipeline();
+          p.remove(this);
+          SslHandler tls = p.get(SslHandler.class);
+          if (done.isSuccess() && ApplicationProtocolNames.HTTP_2.equals(tls.applicationProtocol())) {
+            ClientPipeline.uninstall(p);
+            ClientPipeline.removeHttp1Codec(p);
+            install(p, settings, config, context);
+          }
+        }
+        ctx.fireUserEventTriggered(evt);
+      }
+    });
   }
 
   private static void install(ChannelPipeline pipeline, Settings settings, Supplier<ActiveConfig> config,
