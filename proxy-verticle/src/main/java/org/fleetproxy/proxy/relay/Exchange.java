@@ -21,6 +21,9 @@ import org.fleetproxy.pool.KeepAlivePolicy;
 import org.fleetproxy.pool.PooledConnection;
 import org.fleetproxy.proxy.ingress.Rejection;
 
+import java.io.IOException;
+import java.util.Locale;
+
 /**
  * One request's trip through the proxy after routing: upstream peer (lease a pooled connection),
  * upstream request (rewrite and stream the body up), response (rewrite and stream the body down),
@@ -48,6 +51,12 @@ final class Exchange implements TimeoutSweep.Watched {
   private PooledConnection lease;
   private HttpClientRequest upstreamRequest;
   private boolean retried;
+  /** The answer's end leaves the upstream connection in step: the whole request went up and the head allows reuse. */
+  private boolean reusable;
+  private long reuseWindow;
+  private HttpClientResponse upstreamResponse;
+  /** Reads the answer of a client that left, so that its HTTP/1.1 connection can be kept. */
+  private ResponseDrain drain;
   private RelayPhase phase = RelayPhase.CONNECTING;
   /** Set once the whole response is being written: the client can no longer abandon the exchange. */
   private boolean ending;
@@ -134,7 +143,21 @@ final class Exchange implements TimeoutSweep.Watched {
       UpstreamHeaders.forHttp2(up);
     }
     up.response().onComplete(this::responded);
-    up.continueHandler(v -> response.writeContinue());
+    // a proxy passes on every interim response it did not ask for (RFC 9110 15.2); Vert.x's client
+    // reports 100 and 103 only, and an HTTP/1.0 client must get none
+    boolean interimAllowed = request.version() != HttpVersion.HTTP_1_0;
+    up.continueHandler(v -> {
+      active();
+      if (interimAllowed && phase != RelayPhase.DONE) {
+        response.writeContinue();
+      }
+    });
+    up.earlyHintsHandler(hints -> {
+      active();
+      if (interimAllowed && phase != RelayPhase.DONE) {
+        response.writeEarlyHints(interimHeaders(hints));
+      }
+    });
     relay.timeouts().watch(this);
     lastActivity = relay.timeouts().now();
     sentNanos = System.nanoTime();
@@ -143,9 +166,9 @@ final class Exchange implements TimeoutSweep.Watched {
       phase = RelayPhase.AWAITING_HEAD;
       return;
     }
-    if (h1Upstream && !headers.contains("Content-Length")) {
+    if (!headers.contains("Content-Length")) {
       // decided on what goes up, after every rewrite: a transfer-coded HTTP/1.1 body, or an HTTP/2
-      // body whose length nobody announced, goes chunked and never unframed
+      // body whose length nobody announced, goes chunked (to HTTP/2: DATA until END_STREAM), never unframed
       up.setChunked(true);
     }
     phase = RelayPhase.SENDING;
@@ -183,6 +206,10 @@ final class Exchange implements TimeoutSweep.Watched {
   }
 
   private void responded(AsyncResult<HttpClientResponse> ar) {
+    if (drain != null) {
+      drain.responded(ar);
+      return;
+    }
     if (ar.failed()) {
       upstreamFailed(ar.cause());
       return;
@@ -205,8 +232,9 @@ final class Exchange implements TimeoutSweep.Watched {
       response.setChunked(!closeAfter);
     }
     boolean closeClient = closeAfter;
-    boolean reusable = requestComplete && KeepAlivePolicy.upstreamReusable(up.version(), up.headers());
-    long window = KeepAlivePolicy.reuseWindowMillis(up.headers());
+    upstreamResponse = up;
+    reusable = requestComplete && KeepAlivePolicy.upstreamReusable(up.version(), up.headers());
+    reuseWindow = KeepAlivePolicy.reuseWindowMillis(up.headers());
     BodyPump.start(up, response, n -> active(), v -> {
       Trailers.copy(up.trailers(), response);
       // over HTTP/2, ending the response closes the stream, and its close handler runs at once:
@@ -218,8 +246,20 @@ final class Exchange implements TimeoutSweep.Watched {
         }
       });
       finish(response.getStatusCode());
-      lease.release(reusable, window);
+      lease.release(reusable, reuseWindow);
     }, this::upstreamBodyFailed);
+  }
+
+  /** An interim response's fields for the client: end to end only, and lower case where HTTP/2 requires it. */
+  private MultiMap interimHeaders(MultiMap from) {
+    MultiMap to = MultiMap.caseInsensitiveMultiMap();
+    HopByHop.copy(from, to);
+    if (request.version() != HttpVersion.HTTP_2) {
+      return to;
+    }
+    MultiMap lower = MultiMap.caseInsensitiveMultiMap();
+    to.forEach((name, value) -> lower.add(name.toLowerCase(Locale.ROOT), value));
+    return lower;
   }
 
   private boolean bodyAllowed(int status) {
@@ -253,7 +293,8 @@ final class Exchange implements TimeoutSweep.Watched {
       return;
     }
     if (lease != null) {
-      boolean stale = lease.reused() && t instanceof HttpClosedException;
+      // closed or reset: a reused connection the upstream gave up while it was idle
+      boolean stale = lease.reused() && (t instanceof HttpClosedException || t instanceof IOException);
       lease.discard();
       if (stale && !retried && !hasBody && idempotent(request.method())) {
         retried = true;
@@ -306,12 +347,26 @@ final class Exchange implements TimeoutSweep.Watched {
     }
   }
 
+  /**
+   * The client left. An HTTP/1.1 upstream whose request went up whole gets its answer read to the
+   * end (a short one: {@link ResponseDrain}), as the direct relay does, so the connection can be
+   * kept; anything else is reset: an HTTP/2 stream on its own, an HTTP/1.1 connection by closing it.
+   */
   private void clientGone() {
     if (phase == RelayPhase.DONE || ending) {
       return;
     }
-    finish(phase == RelayPhase.STREAMING ? response.getStatusCode() : 499);
-    if (upstreamRequest != null) {
+    boolean streaming = phase == RelayPhase.STREAMING;
+    boolean keepReading = upstreamRequest != null && upstreamRequest.version() != HttpVersion.HTTP_2
+        && (phase == RelayPhase.AWAITING_HEAD || streaming && reusable);
+    finish(streaming ? response.getStatusCode() : 499);
+    if (keepReading) {
+      drain = new ResponseDrain(upstreamRequest, lease, relay.timeouts(),
+          streaming ? target.readTimeoutMillis() : target.timeoutMillis());
+      if (streaming) {
+        drain.read(upstreamResponse, reusable, reuseWindow);
+      }
+    } else if (upstreamRequest != null) {
       upstreamRequest.reset();
       lease.discard();
     }

@@ -15,8 +15,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 /** A real upstream HTTP server on loopback that counts its TCP connections and records requests. */
 public final class TestUpstream implements AutoCloseable {
 
-  /** What the upstream saw of one request. */
-  public record Seen(String method, String uri, MultiMap headers) {
+  /** What the upstream saw of one request; {@code authority} is its {@code Host}, or over HTTP/2 its {@code :authority}. */
+  public record Seen(String method, String uri, MultiMap headers, String authority) {
   }
 
   private final HttpServer server;
@@ -54,7 +54,8 @@ public final class TestUpstream implements AutoCloseable {
       c.closeHandler(v -> up.open.decrementAndGet());
     });
     server.requestHandler(req -> {
-      up.requests.add(new Seen(req.method().name(), req.uri(), MultiMap.caseInsensitiveMultiMap().addAll(req.headers())));
+      up.requests.add(new Seen(req.method().name(), req.uri(), MultiMap.caseInsensitiveMultiMap().addAll(req.headers()),
+          req.authority() == null ? null : req.authority().toString()));
       handler.handle(req);
     });
     try {
