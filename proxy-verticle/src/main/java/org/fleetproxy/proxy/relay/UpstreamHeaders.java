@@ -1,5 +1,6 @@
 package org.fleetproxy.proxy.relay;
 
+import org.fleetproxy.proxy.relay.core.HeaderRules;
 import org.fleetproxy.proxy.relay.core.HopByHop;
 import org.fleetproxy.proxy.relay.core.ForwardedHeaders;
 import org.fleetproxy.proxy.relay.core.Target;
@@ -75,21 +76,10 @@ final class UpstreamHeaders {
     List<Map.Entry<String, String>> entries = new ArrayList<>(headers.entries());
     headers.clear();
     for (Map.Entry<String, String> e : entries) {
-      headers.add(titled(e.getKey()), e.getValue());
+      headers.add(HeaderRules.titled(e.getKey()), e.getValue());
     }
   }
 
-  static String titled(String name) {
-    char[] c = name.toCharArray();
-    boolean start = true;
-    for (int i = 0; i < c.length; i++) {
-      if (start && c[i] >= 'a' && c[i] <= 'z') {
-        c[i] = (char) (c[i] - 'a' + 'A');
-      }
-      start = c[i] == '-';
-    }
-    return new String(c);
-  }
 
   /** Whether the client asks to switch to WebSocket: {@code Upgrade: websocket} and {@code Connection: upgrade}. */
   static boolean isWebSocketUpgrade(HttpServerRequest request) {

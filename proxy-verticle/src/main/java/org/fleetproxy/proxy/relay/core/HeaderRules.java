@@ -100,7 +100,8 @@ public final class HeaderRules {
     }
   }
 
-  static String titled(String name) {
+  /** {@code content-type} as {@code Content-Type}. */
+  public static String titled(String name) {
     char[] c = name.toCharArray();
     boolean start = true;
     for (int i = 0; i < c.length; i++) {
