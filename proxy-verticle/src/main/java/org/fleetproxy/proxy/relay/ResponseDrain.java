@@ -1,5 +1,7 @@
 package org.fleetproxy.proxy.relay;
 
+import org.fleetproxy.proxy.relay.core.UpstreamDrain;
+
 import io.vertx.core.AsyncResult;
 import io.vertx.core.http.HttpClientRequest;
 import io.vertx.core.http.HttpClientResponse;

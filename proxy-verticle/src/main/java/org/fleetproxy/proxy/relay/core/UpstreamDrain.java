@@ -15,9 +15,9 @@ import org.fleetproxy.proxy.timing.TimeoutSweep;
  * Only a short answer is worth waiting for; past {@link #LIMIT} bytes, or a quiet spell longer
  * than the route allows, the connection is closed after all.
  */
-final class UpstreamDrain implements UpstreamSide.Reader, TimeoutSweep.Watched {
+public final class UpstreamDrain implements UpstreamSide.Reader, TimeoutSweep.Watched {
 
-  static final long LIMIT = 64 * 1024;
+  public static final long LIMIT = 64 * 1024;
 
   private final UpstreamSide link;
   private final PooledConnection lease;
