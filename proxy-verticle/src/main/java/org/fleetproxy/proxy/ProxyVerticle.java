@@ -19,6 +19,7 @@ import io.vertx.core.net.SocketAddress;
 import org.fleetproxy.metrics.CounterBatch;
 import org.fleetproxy.metrics.MetricsVerticle;
 import org.fleetproxy.pool.LoopPool;
+import org.fleetproxy.pool.TlsEngine;
 import org.fleetproxy.pool.UpstreamPool;
 import org.fleetproxy.proxy.config.ProxyConfig;
 import org.fleetproxy.proxy.destination.HostsFileNames;
@@ -63,6 +64,7 @@ public final class ProxyVerticle extends VerticleBase implements RelayContext {
   private final AtomicReference<ActiveConfig> config;
   private final ProxyConfig.Server listener;
   private final Supplier<ServerCertificate> certificate;
+  private final TlsEngine tls;
   private final SocketAddress h2cSocket;
   private HttpServer h2cServer;
   private final AtomicInteger clientConnections;
@@ -79,18 +81,20 @@ public final class ProxyVerticle extends VerticleBase implements RelayContext {
   /**
    * @param listener where to listen; it may differ from the active config's while a reload moves the port
    * @param certificate the ingress certificate in use, when {@code listener} has TLS
+   * @param tls the engine of the node's TLS, for a listener with TLS
    * @param h2cSocket where the internal HTTP/2 listener for cleartext HTTP/2 clients listens, or null for none
    * @param clientConnections open client connections of the whole node, for {@code limits.max-connections}
    * @param accessLog where each request is logged, or null
    * @param hostsFile the names of this node's hosts file, for destinations a parent proxy connects to
    */
   public ProxyVerticle(UpstreamPool pool, AtomicReference<ActiveConfig> config, ProxyConfig.Server listener,
-                       Supplier<ServerCertificate> certificate, SocketAddress h2cSocket,
+                       Supplier<ServerCertificate> certificate, TlsEngine tls, SocketAddress h2cSocket,
                        AtomicInteger clientConnections, AccessLog accessLog, HostsFileNames hostsFile) {
     this.pool = pool;
     this.config = config;
     this.listener = listener;
     this.certificate = certificate;
+    this.tls = tls;
     this.h2cSocket = h2cSocket;
     this.clientConnections = clientConnections;
     this.accessLog = accessLog;
@@ -107,11 +111,7 @@ public final class ProxyVerticle extends VerticleBase implements RelayContext {
     ProxyConfig.Server s = listener;
     HttpServerOptions options = new HttpServerOptions();
     if (s.tls() != null) {
-      options.setSsl(true)
-          .setKeyCertOptions(certificate.get().options())
-          .setUseAlpn(true)
-          .setAlpnVersions(ServerCertificate.ALPN)
-          .setEnabledSecureTransportProtocols(ServerCertificate.PROTOCOLS);
+      certificate.get().secure(options.setSslEngineOptions(tls.options()));
     }
     Limits limits = config.get().config().limits();
     // HTTP/2 requests bypass the HTTP/1 framing checks: their head size is bounded by the codec

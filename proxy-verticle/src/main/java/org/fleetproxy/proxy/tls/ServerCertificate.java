@@ -2,6 +2,7 @@ package org.fleetproxy.proxy.tls;
 
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpVersion;
 import io.vertx.core.net.PemKeyCertOptions;
 import io.vertx.core.net.ServerSSLOptions;
@@ -61,6 +62,18 @@ public record ServerCertificate(ProxyConfig.Tls files, PemKeyCertOptions options
           + files.cert() + " (" + chain[0].getSubjectX500Principal() + ")");
     }
     return new ServerCertificate(files, options, chain[0], Fingerprint.of(cert, key));
+  }
+
+  /**
+   * Makes {@code options} an HTTPS listener with this certificate. The engine stays the one
+   * {@code options} name: a rotation ({@link #sslOptions()}) replaces the certificate, never the engine.
+   */
+  public HttpServerOptions secure(HttpServerOptions options) {
+    return options.setSsl(true)
+        .setKeyCertOptions(this.options)
+        .setUseAlpn(true)
+        .setAlpnVersions(ALPN)
+        .setEnabledSecureTransportProtocols(PROTOCOLS);
   }
 
   /** The server's SSL options with this certificate, as a rotation hands them to the listener. */
