@@ -7,6 +7,7 @@ import java.security.cert.CertPathValidatorException;
 import java.security.cert.CertificateException;
 import java.security.cert.CertificateExpiredException;
 import java.security.cert.CertificateNotYetValidException;
+import java.util.Locale;
 
 /**
  * Says in words why a TLS handshake with an upstream failed. The JDK buries the reason in a chain
@@ -61,7 +62,8 @@ final class HandshakeFailure {
         && (message.startsWith("No subject alternative") || message.startsWith("No name matching"))) {
       return "name mismatch: the upstream's certificate is not valid for " + name + " (see upstream.tls-server-name)";
     }
-    if (message.contains("no_application_protocol")) {
+    // the JDK's alert description is in lower case, OpenSSL's reason code in upper case
+    if (message.toLowerCase(Locale.ROOT).contains("no_application_protocol")) {
       return "the upstream accepts none of the offered protocols (ALPN)";
     }
     return null;

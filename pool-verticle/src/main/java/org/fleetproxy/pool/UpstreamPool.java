@@ -38,17 +38,19 @@ public final class UpstreamPool {
   private final HostLimits hosts = new HostLimits();
   private volatile PoolSettings settings;
 
-  public UpstreamPool(Vertx vertx, PoolSettings settings) {
+  /** @param tls the engine every upstream TLS connection uses; the clients keep it for their lifetime */
+  public UpstreamPool(Vertx vertx, PoolSettings settings, TlsEngine tls) {
     this.settings = settings;
-    this.http1 = vertx.createHttpClient(clientOptions(settings));
-    this.http2 = vertx.createHttpClient(clientOptions(settings)
+    this.http1 = vertx.createHttpClient(clientOptions(settings, tls));
+    this.http2 = vertx.createHttpClient(clientOptions(settings, tls)
         .setProtocolVersion(HttpVersion.HTTP_2)
         .setUseAlpn(true)
         .setHttp2ClearTextUpgrade(false));
   }
 
-  private static HttpClientOptions clientOptions(PoolSettings settings) {
+  private static HttpClientOptions clientOptions(PoolSettings settings, TlsEngine tls) {
     return new HttpClientOptions()
+        .setSslEngineOptions(tls.options())
         .setConnectTimeout((int) Math.min(Integer.MAX_VALUE, settings.connectTimeoutMillis()))
         .setKeepAlive(true)
         .setPipelining(false)

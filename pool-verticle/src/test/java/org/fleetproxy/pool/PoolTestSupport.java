@@ -29,6 +29,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 abstract class PoolTestSupport {
 
   static final PoolSettings SETTINGS = new PoolSettings(8, 30_000, 2_000, PoolSettings.Reuse.SHARED);
+  /** What a node gets by default. */
+  static final TlsEngine TLS = TlsEngine.choose(TlsEngine.Choice.AUTO);
 
   /** A real HTTP origin on loopback that counts the TCP connections it accepts and sees closed. */
   final class Origin {
@@ -76,7 +78,7 @@ abstract class PoolTestSupport {
   }
 
   void startPool(PoolSettings settings) {
-    pool = new UpstreamPool(vertx, settings);
+    pool = new UpstreamPool(vertx, settings, TLS);
     loop = onLoop(() -> Future.succeededFuture(pool.partition()));
   }
 

@@ -23,7 +23,7 @@ class UpstreamPoolTest extends PoolTestSupport {
 
   @Test
   void partitionRefusedOffTheEventLoop() {
-    UpstreamPool p = new UpstreamPool(vertx, SETTINGS);
+    UpstreamPool p = new UpstreamPool(vertx, SETTINGS, TLS);
     assertThrows(IllegalStateException.class, p::partition);
   }
 
@@ -330,7 +330,7 @@ class UpstreamPoolTest extends PoolTestSupport {
     startPool(SETTINGS);
     List<String> fleet = List.of("a", "b", "c");
     await(vertx.deployVerticle(new PoolVerticle(pool, a -> a + ".node.a", (a, b) -> gather(a, b, fleet))));
-    UpstreamPool second = new UpstreamPool(vertx, SETTINGS);
+    UpstreamPool second = new UpstreamPool(vertx, SETTINGS, TLS);
     await(vertx.deployVerticle(new PoolVerticle(second, a -> a + ".node.b", (a, b) -> gather(a, b, fleet))));
     Origin origin = new Origin();
     use(origin.key());

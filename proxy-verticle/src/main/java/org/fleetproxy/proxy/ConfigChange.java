@@ -10,8 +10,8 @@ import java.util.Objects;
 /**
  * What a reload changes. Routes, forward settings, pool settings, limits, the listener and the
  * scan period change live; the sections that shape the running process (event loops, admin
- * server, cluster membership, metrics labels, access log) keep their running values and are
- * reported as needing a restart.
+ * server, cluster membership, metrics labels, access log, TLS engine) keep their running values
+ * and are reported as needing a restart.
  *
  * @param next the config to run: the new one with the restart-only sections kept as running
  * @param changed the sections that change now
@@ -32,11 +32,14 @@ record ConfigChange(ActiveConfig next, List<String> changed, List<String> restar
     differs(restart, "cluster", now.cluster(), next.cluster());
     differs(restart, "metrics", now.metrics(), next.metrics());
     differs(restart, "log.access", now.access(), next.access());
+    // the listener's and the pool clients' TLS contexts are built on the engine they started with
+    differs(restart, "tls.engine", now.tlsEngine(), next.tlsEngine());
     ProxyConfig.Server server = new ProxyConfig.Server(next.server().host(), next.server().port(),
         now.server().eventLoops(), next.server().idleTimeoutMillis(), next.server().shutdownTimeoutMillis(),
         next.server().tls(), next.server().h2c());
     ProxyConfig applied = new ProxyConfig(server, now.admin(), next.forward(), next.routes(), next.pool(),
-        next.limits(), now.cluster(), now.metrics(), now.access(), next.reload(), next.source(), next.hash());
+        next.limits(), now.cluster(), now.metrics(), now.access(), next.reload(), now.tlsEngine(), next.source(),
+        next.hash());
 
     List<String> changed = new ArrayList<>();
     differs(changed, "server", now.server(), applied.server());

@@ -73,9 +73,10 @@ public final class ProxyLauncher {
       return;
     }
     ProxyConfig.Server s = config.server();
-    System.out.printf("fleetproxy %s node %s listening on %s:%d (admin %s:%d)%s, config: %s%n", ProxyNode.VERSION,
-        node.nodeId(), s.host(), s.port(), config.admin().host(), config.admin().port(),
-        cluster || config.cluster().enabled() ? " in fleet '" + config.cluster().name() + "'" : "", config.source());
+    System.out.printf("fleetproxy %s node %s listening on %s:%d (admin %s:%d)%s, config: %s, tls: %s%n",
+        ProxyNode.VERSION, node.nodeId(), s.host(), s.port(), config.admin().host(), config.admin().port(),
+        cluster || config.cluster().enabled() ? " in fleet '" + config.cluster().name() + "'" : "", config.source(),
+        node.tlsEngine());
     CompletableFuture<Void> stopping = new CompletableFuture<>();
     Signal.handle(new Signal("TERM"), sig -> stop(node, stopping));
     Signal.handle(new Signal("INT"), sig -> stop(node, stopping));

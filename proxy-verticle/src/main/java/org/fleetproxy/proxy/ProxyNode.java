@@ -14,6 +14,7 @@ import org.fleetproxy.metrics.AdminOptions;
 import org.fleetproxy.metrics.MetricsVerticle;
 import org.fleetproxy.pool.OriginStats;
 import org.fleetproxy.pool.PoolVerticle;
+import org.fleetproxy.pool.TlsEngine;
 import org.fleetproxy.pool.UpstreamPool;
 import org.fleetproxy.proxy.cluster.Fleet;
 import org.fleetproxy.proxy.cluster.HazelcastSetup;
@@ -57,13 +58,15 @@ public final class ProxyNode {
   private final AtomicInteger clientConnections = new AtomicInteger();
   private final long startedAt = System.currentTimeMillis();
   private final AtomicReference<ServerCertificate> certificate = new AtomicReference<>();
+  private final TlsEngine tls;
   private final IngressListeners listeners;
   private CertificateRotation rotation;
 
-  private ProxyNode(Vertx vertx, UpstreamPool pool, ProxyConfig config, Fleet fleet, ConfigSource source,
-                    AccessLog accessLog, HostsFileNames hostsFile) {
+  private ProxyNode(Vertx vertx, UpstreamPool pool, TlsEngine tls, ProxyConfig config, Fleet fleet,
+                    ConfigSource source, AccessLog accessLog, HostsFileNames hostsFile) {
     this.vertx = vertx;
     this.pool = pool;
+    this.tls = tls;
     this.config = new AtomicReference<>(ActiveConfig.of(config));
     this.fleet = fleet;
     this.source = source;
@@ -93,6 +96,12 @@ public final class ProxyNode {
    */
   public static Future<ProxyNode> start(ProxyConfig config, ConfigSource source, boolean cluster,
                                         AddressResolverOptions resolver) {
+    TlsEngine tls;
+    try {
+      tls = TlsEngine.choose(config.tlsEngine());
+    } catch (IllegalStateException e) {
+      return Future.failedFuture(e);
+    }
     AccessLog accessLog;
     try {
       accessLog = openAccessLog(config.access());
@@ -123,8 +132,8 @@ public final class ProxyNode {
         .recover(t -> Future.failedFuture(new IllegalStateException("cannot read the hosts file: " + t.getMessage(), t)))
         .compose(hostsFile -> {
           Fleet fleet = new Fleet(v, members, c.nodeId(), c.requestTimeoutMillis());
-          ProxyNode node = new ProxyNode(v, new UpstreamPool(v, config.pool()), config, fleet, source, accessLog,
-              hostsFile);
+          ProxyNode node = new ProxyNode(v, new UpstreamPool(v, config.pool(), tls), tls, config, fleet, source,
+              accessLog, hostsFile);
           return node.deploy().map(x -> node);
         })
         .onSuccess(started::complete)
@@ -136,11 +145,11 @@ public final class ProxyNode {
     ProxyConfig c = config.get().config();
     if (c.server().tls() != null) {
       try {
-        certificate.set(ServerCertificate.load(c.server().tls(), vertx));
+        certificate.set(ServerCertificate.load(c.server().tls(), vertx, tls));
       } catch (RuntimeException e) {
         return Future.failedFuture(e);
       }
-      rotation = new CertificateRotation(vertx, certificate,
+      rotation = new CertificateRotation(vertx, certificate, tls,
           () -> config.get().config().reload().scanPeriodMillis());
       rotation.start();
     }
@@ -216,6 +225,7 @@ public final class ProxyNode {
             .add(new JsonObject().put("name", "proxy").put("host", c.server().host()).put("port", c.server().port()))
             .add(new JsonObject().put("name", "admin").put("host", c.admin().host()).put("port", c.admin().port())))
         .put("event-loops", c.server().eventLoops())
+        .put("tls", tls.toJson())
         .put("client-connections", clientConnections.get());
   }
 
@@ -250,6 +260,11 @@ public final class ProxyNode {
 
   public ProxyConfig config() {
     return config.get().config();
+  }
+
+  /** The TLS engine both sides use, fixed for the node's life. */
+  public TlsEngine tlsEngine() {
+    return tls;
   }
 
   /**

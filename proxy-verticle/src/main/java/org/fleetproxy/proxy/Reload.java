@@ -30,7 +30,7 @@ final class Reload {
           ProxyConfig.Tls tls = next.server().tls();
           // new files are read and checked here, off the event loop; unchanged ones are the rotation's job
           ServerCertificate cert = tls == null || tls.equals(runningTls) ? null
-              : ServerCertificate.load(tls, node.vertx());
+              : ServerCertificate.load(tls, node.vertx(), node.tlsEngine());
           return new Loaded(next, cert);
         })
         .compose(loaded -> {

@@ -1,6 +1,7 @@
 package org.fleetproxy.proxy.config;
 
 import org.fleetproxy.pool.PoolSettings;
+import org.fleetproxy.pool.TlsEngine;
 import org.fleetproxy.proxy.ingress.Limits;
 import org.yaml.snakeyaml.LoaderOptions;
 import org.yaml.snakeyaml.Yaml;
@@ -144,9 +145,13 @@ public final class ConfigLoader {
     la.finish();
     lg.finish();
 
+    ConfigNode t = root.node("tls");
+    TlsEngine.Choice engine = engine(t.string("engine", "auto"), t.key("engine"));
+    t.finish();
+
     root.finish();
     return new ProxyConfig(server, admin, forward, List.copyOf(routes), pool, limits, cluster, metrics, access,
-        reload, source, sha256(text));
+        reload, engine, source, sha256(text));
   }
 
   private static ProxyConfig.RouteSpec route(ConfigNode r) {
@@ -192,6 +197,15 @@ public final class ConfigLoader {
       case "per-client" -> PoolSettings.Reuse.PER_CLIENT;
       case "none" -> PoolSettings.Reuse.NONE;
       default -> throw new ConfigException(key + ": must be shared, per-client or none, got '" + value + "'");
+    };
+  }
+
+  private static TlsEngine.Choice engine(String value, String key) {
+    return switch (value) {
+      case "auto" -> TlsEngine.Choice.AUTO;
+      case "openssl" -> TlsEngine.Choice.OPENSSL;
+      case "jdk" -> TlsEngine.Choice.JDK;
+      default -> throw new ConfigException(key + ": must be auto, openssl or jdk, got '" + value + "'");
     };
   }
 

@@ -1,6 +1,7 @@
 package org.fleetproxy.proxy.config;
 
 import org.fleetproxy.pool.PoolSettings;
+import org.fleetproxy.pool.TlsEngine;
 import org.fleetproxy.pool.UpstreamTrust;
 import org.fleetproxy.proxy.destination.Cidr;
 import org.fleetproxy.proxy.ingress.Limits;
@@ -14,12 +15,13 @@ import java.util.Map;
 /**
  * A complete, validated configuration. Immutable: a reload builds a new one and swaps it in whole.
  *
+ * @param tlsEngine the TLS implementation of the listener and the upstream clients ({@code tls.engine})
  * @param source where it was read from (a file path, or "embedded default")
  * @param hash a digest of the source text, so nodes running different configs can be told apart
  */
 public record ProxyConfig(Server server, Admin admin, Forward forward, List<RouteSpec> routes,
                           PoolSettings pool, Limits limits, Cluster cluster, Metrics metrics, Access access,
-                          Reload reload, String source, String hash) {
+                          Reload reload, TlsEngine.Choice tlsEngine, String source, String hash) {
 
   /**
    * @param eventLoops proxy verticle instances, one per event loop

@@ -2,6 +2,7 @@ package org.fleetproxy.proxy.tls;
 
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import org.fleetproxy.pool.TlsEngine;
 import org.fleetproxy.proxy.config.ProxyConfig;
 
 import java.util.concurrent.atomic.AtomicReference;
@@ -20,6 +21,7 @@ public final class CertificateRotation {
 
   private final Vertx vertx;
   private final AtomicReference<ServerCertificate> current;
+  private final TlsEngine engine;
   private final LongSupplier periodMillis;
   private String refused;
   private long timer = -1;
@@ -27,11 +29,14 @@ public final class CertificateRotation {
 
   /**
    * @param current the certificate in use, read for every new handshake; a rotation replaces it
+   * @param engine the node's TLS engine, which a new certificate's context uses too
    * @param periodMillis how often the files are checked (0 = not watched), read before every check
    */
-  public CertificateRotation(Vertx vertx, AtomicReference<ServerCertificate> current, LongSupplier periodMillis) {
+  public CertificateRotation(Vertx vertx, AtomicReference<ServerCertificate> current, TlsEngine engine,
+                             LongSupplier periodMillis) {
     this.vertx = vertx;
     this.current = current;
+    this.engine = engine;
     this.periodMillis = periodMillis;
   }
 
@@ -61,7 +66,7 @@ public final class CertificateRotation {
       if (now == null || now.equals(running.fingerprint()) || now.equals(refused)) {
         return Future.succeededFuture();
       }
-      return vertx.executeBlocking(() -> ServerCertificate.load(files, vertx))
+      return vertx.executeBlocking(() -> ServerCertificate.load(files, vertx, engine))
           .onSuccess(next -> {
             refused = null;
             if (current.compareAndSet(running, next)) {

@@ -4,11 +4,11 @@ import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.netty.handler.ssl.ApplicationProtocolConfig;
 import io.netty.handler.ssl.ApplicationProtocolNames;
-import io.netty.handler.ssl.OpenSsl;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslProvider;
 import io.vertx.core.net.PemKeyCertOptions;
+import org.fleetproxy.pool.TlsEngine;
 import org.fleetproxy.proxy.config.ConfigException;
 import org.fleetproxy.proxy.config.Fingerprint;
 import org.fleetproxy.proxy.config.ProxyConfig;
@@ -43,7 +43,7 @@ public record ServerCertificate(ProxyConfig.Tls files, SslContext context, X509C
       ApplicationProtocolNames.HTTP_2, ApplicationProtocolNames.HTTP_1_1);
 
   /** Reads and checks the pair; blocking file I/O. Errors name the file and the problem. */
-  public static ServerCertificate load(ProxyConfig.Tls files, Vertx vertx) {
+  public static ServerCertificate load(ProxyConfig.Tls files, Vertx vertx, TlsEngine engine) {
     byte[] cert = read(files.cert(), "server.tls.cert");
     byte[] key = read(files.key(), "server.tls.key");
     PemKeyCertOptions options = new PemKeyCertOptions().setCertValue(Buffer.buffer(cert)).setKeyValue(Buffer.buffer(key));
@@ -66,14 +66,14 @@ public record ServerCertificate(ProxyConfig.Tls files, SslContext context, X509C
       throw new ConfigException("server.tls.key: " + files.key() + ": is not the key of the certificate in "
           + files.cert() + " (" + chain[0].getSubjectX500Principal() + ")");
     }
-    return new ServerCertificate(files, context(files, kmf), chain[0], Fingerprint.of(cert, key));
+    return new ServerCertificate(files, context(files, kmf, engine), chain[0], Fingerprint.of(cert, key));
   }
 
-  /** OpenSSL's engine when this platform has it (it is part of the build), else the JDK's. */
-  private static SslContext context(ProxyConfig.Tls files, KeyManagerFactory kmf) {
+  /** On the node's engine ({@code tls.engine}). */
+  private static SslContext context(ProxyConfig.Tls files, KeyManagerFactory kmf, TlsEngine engine) {
     try {
       return SslContextBuilder.forServer(kmf)
-          .sslProvider(OpenSsl.isAvailable() ? SslProvider.OPENSSL : SslProvider.JDK)
+          .sslProvider(engine.name().equals(TlsEngine.OPENSSL) ? SslProvider.OPENSSL : SslProvider.JDK)
           .protocols("TLSv1.3", "TLSv1.2")
           .applicationProtocolConfig(ALPN)
           .build();

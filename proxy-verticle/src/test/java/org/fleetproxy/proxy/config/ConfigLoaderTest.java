@@ -1,6 +1,7 @@
 package org.fleetproxy.proxy.config;
 
 import org.fleetproxy.pool.PoolSettings;
+import org.fleetproxy.pool.TlsEngine;
 import org.fleetproxy.proxy.destination.Cidr;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -52,6 +53,7 @@ class ConfigLoaderTest {
     assertEquals(30_000, c.server().shutdownTimeoutMillis());
     assertEquals(2_000, c.reload().scanPeriodMillis());
     assertEquals(1000, c.metrics().maxTargets());
+    assertEquals(TlsEngine.Choice.AUTO, c.tlsEngine());
     assertEquals("test.yaml", c.source());
   }
 
@@ -153,6 +155,7 @@ class ConfigLoaderTest {
       "pool: { idle_timeout: 1s }                   | pool.idle_timeout: unknown key",
       "cluster: { colour: red }                     | cluster.colour: unknown key",
       "metrics: { colour: red }                     | metrics.colour: unknown key",
+      "tls: { cert: a.pem }                         | tls.cert: unknown key",
   })
   void unknownKeysAreRejectedWithTheirDottedName(String yaml, String expected) {
     assertMentions(rejected(yaml), "test.yaml: " + expected);
@@ -204,6 +207,16 @@ class ConfigLoaderTest {
     assertMentions(rejected("server: { host: \"\" }"), "server.host");
     assertMentions(rejected("server: [1, 2]"), "server: must be a mapping");
     assertMentions(rejected("server: {"), "not valid YAML");
+  }
+
+  @Test
+  void theTlsEngineIsOneOfThreeNames() {
+    assertEquals(TlsEngine.Choice.OPENSSL, parse("tls: { engine: openssl }").tlsEngine());
+    assertEquals(TlsEngine.Choice.JDK, parse("tls: { engine: jdk }").tlsEngine());
+    assertMentions(rejected("tls: { engine: boringssl }"), "test.yaml: tls.engine: ", "auto, openssl or jdk",
+        "'boringssl'");
+    assertMentions(rejected("tls: { engine: [openssl] }"), "tls.engine: must be a string");
+    assertMentions(rejected("tls: openssl"), "tls: must be a mapping");
   }
 
   @Test

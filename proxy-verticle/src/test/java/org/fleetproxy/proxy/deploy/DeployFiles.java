@@ -138,13 +138,23 @@ final class DeployFiles {
 
   /** A value inside the maven-shade-plugin's configuration of deploy/pom.xml. */
   static String shadePluginValue(String element) {
+    List<String> found = shadePluginValues(element);
+    assertTrue(!found.isEmpty(), "maven-shade-plugin in deploy/pom.xml has no <" + element + ">");
+    return found.get(0);
+  }
+
+  /** Every value of an element inside the maven-shade-plugin's configuration of deploy/pom.xml. */
+  static List<String> shadePluginValues(String element) {
     NodeList plugins = deployPom().getElementsByTagName("plugin");
     for (int i = 0; i < plugins.getLength(); i++) {
       Element plugin = (Element) plugins.item(i);
       if ("maven-shade-plugin".equals(childText(plugin, "artifactId"))) {
         NodeList found = plugin.getElementsByTagName(element);
-        assertTrue(found.getLength() > 0, "maven-shade-plugin in deploy/pom.xml has no <" + element + ">");
-        return found.item(0).getTextContent().trim();
+        List<String> values = new ArrayList<>();
+        for (int j = 0; j < found.getLength(); j++) {
+          values.add(found.item(j).getTextContent().trim());
+        }
+        return values;
       }
     }
     throw new AssertionError("deploy/pom.xml has no maven-shade-plugin");

@@ -65,10 +65,17 @@ public final class ProxyProcess implements AutoCloseable {
 
   /** Runs {@code ProxyLauncher args} to its end (the {@code ctl} command), within {@code seconds}. */
   public static Outcome run(List<String> args, int seconds) throws Exception {
+    return run(List.of(), args, seconds);
+  }
+
+  /** As {@link #run(List, int)}, in a JVM given {@code jvmArgs} as well. */
+  public static Outcome run(List<String> jvmArgs, List<String> args, int seconds) throws Exception {
     Path out = Files.createTempFile("proxy-run", ".out");
     Path err = Files.createTempFile("proxy-run", ".err");
+    List<String> jvm = new ArrayList<>(List.of("-XX:TieredStopAtLevel=1", "-Xmx128m"));
+    jvm.addAll(jvmArgs);
     try {
-      Process p = new ProcessBuilder(command(List.of("-XX:TieredStopAtLevel=1", "-Xmx128m"), args))
+      Process p = new ProcessBuilder(command(jvm, args))
           .redirectOutput(out.toFile()).redirectError(err.toFile()).start();
       if (!p.waitFor(seconds, TimeUnit.SECONDS)) {
         p.destroyForcibly();
