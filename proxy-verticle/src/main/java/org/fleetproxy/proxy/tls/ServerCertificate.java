@@ -7,6 +7,7 @@ import io.netty.handler.ssl.ApplicationProtocolNames;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslProvider;
+import io.netty.handler.ssl.SupportedCipherSuiteFilter;
 import io.vertx.core.net.PemKeyCertOptions;
 import org.fleetproxy.pool.TlsEngine;
 import org.fleetproxy.proxy.config.ConfigException;
@@ -24,6 +25,7 @@ import java.nio.file.Path;
 import java.security.PrivateKey;
 import java.security.Signature;
 import java.security.cert.X509Certificate;
+import java.util.List;
 
 /**
  * The ingress certificate and key, read from their PEM files and checked before use: both parse,
@@ -35,6 +37,16 @@ import java.security.cert.X509Certificate;
  */
 public record ServerCertificate(ProxyConfig.Tls files, SslContext context, X509Certificate leaf,
                                 String fingerprint) {
+
+  /**
+   * Forward-secret AEAD suites only, the cheaper ones first (an engine that keeps the server's
+   * order, as OpenSSL's does, picks AES-128 or ChaCha20 over AES-256 for a client that offers all).
+   */
+  private static final List<String> CIPHERS = List.of(
+      "TLS_AES_128_GCM_SHA256", "TLS_CHACHA20_POLY1305_SHA256", "TLS_AES_256_GCM_SHA384",
+      "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256", "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256",
+      "TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256", "TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256",
+      "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384", "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384");
 
   /** ALPN: HTTP/2 preferred, HTTP/1.1 for everyone else. */
   private static final ApplicationProtocolConfig ALPN = new ApplicationProtocolConfig(
@@ -75,6 +87,7 @@ public record ServerCertificate(ProxyConfig.Tls files, SslContext context, X509C
       return SslContextBuilder.forServer(kmf)
           .sslProvider(engine.name().equals(TlsEngine.OPENSSL) ? SslProvider.OPENSSL : SslProvider.JDK)
           .protocols("TLSv1.3", "TLSv1.2")
+          .ciphers(CIPHERS, SupportedCipherSuiteFilter.INSTANCE)
           .applicationProtocolConfig(ALPN)
           .build();
     } catch (SSLException e) {

@@ -120,6 +120,10 @@ final class Http2Upstream implements UpstreamSide {
       for (Map.Entry<String, String> h : headers) {
         out.add(h.getKey(), h.getValue());
       }
+      if (!(msg instanceof LastHttpContent) && !headers.contains(HttpHeaderNames.CONTENT_LENGTH)) {
+        // the client's streams write a body of unknown length only when told so, on HTTP/2 too
+        stream.setChunked(true);
+      }
     }
     if (msg instanceof HttpContent content) {
       Buffer data = content.content().isReadable() ? Buffer.buffer(ByteBufUtil.getBytes(content.content())) : null;
