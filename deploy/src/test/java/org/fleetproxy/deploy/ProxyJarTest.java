@@ -94,7 +94,10 @@ class ProxyJarTest {
   private static String awaitLine(Process process, Path log, String text) throws Exception {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
     while (System.nanoTime() < deadline) {
-      for (String line : Files.readAllLines(log)) {
+      String written = Files.readString(log);
+      // only whole lines: the process may be halfway through writing the one looked for
+      String[] lines = written.substring(0, written.lastIndexOf('\n') + 1).split("\n");
+      for (String line : lines) {
         if (line.contains(text)) {
           return line;
         }
