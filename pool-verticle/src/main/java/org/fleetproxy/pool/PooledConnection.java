@@ -53,6 +53,11 @@ public final class PooledConnection {
     return channel;
   }
 
+  /** Whether this lease is one stream of a shared HTTP/2 connection. */
+  public boolean multiplexed() {
+    return multiplexed != null;
+  }
+
   public OriginKey key() {
     return queue.key;
   }

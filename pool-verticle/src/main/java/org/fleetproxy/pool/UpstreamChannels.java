@@ -10,8 +10,9 @@ import java.lang.reflect.Field;
 
 /**
  * Reaches the Netty pipeline under a connection from {@code HttpClientAgent.connect}, which Vert.x
- * does not expose, to put {@link ResponseFraming} in front of the decoder. Should a Vert.x version
- * change that shape, connections keep working without the check and start-up says so.
+ * does not expose, to put {@link ResponseFraming} in front of the decoder and to let the relay
+ * write at the codec. Should a Vert.x version change that shape, the node refuses to start
+ * ({@link UpstreamPool#channelsReachable()}), and a pool test fails.
  */
 final class UpstreamChannels {
 
@@ -27,7 +28,7 @@ final class UpstreamChannels {
       f.setAccessible(true);
       return f;
     } catch (ReflectiveOperationException | RuntimeException e) {
-      LOG.log(System.Logger.Level.WARNING, "upstream response framing checks are off: " + e);
+      LOG.log(System.Logger.Level.ERROR, "the channels under upstream connections cannot be reached: " + e);
       return null;
     }
   }

@@ -27,6 +27,22 @@ class UpstreamPoolTest extends PoolTestSupport {
     assertThrows(IllegalStateException.class, p::partition);
   }
 
+  /**
+   * The relay writes HTTP/1.1 requests on the channel under a pooled connection, and the response
+   * framing check sits on it: a Vert.x release that hid it would fail here, not slow the node unseen.
+   */
+  @Test
+  void anHttp11LeaseCarriesItsChannelWithTheFramingCheck() {
+    assertTrue(UpstreamPool.channelsReachable());
+    startPool(SETTINGS);
+    Origin origin = new Origin();
+    PooledConnection lease = acquire(origin.key());
+    assertFalse(lease.multiplexed());
+    assertNotNull(lease.channel(), "an HTTP/1.1 lease without its channel");
+    assertNotNull(lease.channel().pipeline().get(ResponseFraming.NAME));
+    release(lease, true, -1);
+  }
+
   @Test
   void idleConnectionIsReused() {
     startPool(SETTINGS);

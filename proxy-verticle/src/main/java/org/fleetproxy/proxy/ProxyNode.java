@@ -96,6 +96,11 @@ public final class ProxyNode {
    */
   public static Future<ProxyNode> start(ProxyConfig config, ConfigSource source, boolean cluster,
                                         AddressResolverOptions resolver) {
+    if (!UpstreamPool.channelsReachable()) {
+      // the relay and the upstream framing checks live on those channels: slower and unchecked is no way to run
+      return Future.failedFuture(new IllegalStateException("this Vert.x build hides the channels under upstream "
+          + "connections, which the relay and the response framing checks need; the node does not start"));
+    }
     TlsEngine tls;
     try {
       tls = TlsEngine.choose(config.tlsEngine());

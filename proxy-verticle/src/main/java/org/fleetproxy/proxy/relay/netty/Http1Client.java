@@ -16,7 +16,6 @@ import io.netty.handler.ssl.SslHandler;
 import io.netty.util.ReferenceCountUtil;
 import io.vertx.core.Future;
 import io.vertx.core.net.impl.ShutdownEvent;
-import org.fleetproxy.pool.UpstreamPool;
 import org.fleetproxy.proxy.ActiveConfig;
 import org.fleetproxy.proxy.ingress.ClientPipeline;
 import org.fleetproxy.proxy.ingress.WireBytes;
@@ -115,8 +114,7 @@ public final class Http1Client extends ChannelInboundHandlerAdapter implements C
   /** Whether the core carries {@code request}; the rest is the Vert.x server's. */
   private boolean forCore(HttpRequest request) {
     return request.decoderResult().isSuccess() && shutdown == null && request.method() != HttpMethod.CONNECT
-        && !request.headers().contains(HttpHeaderNames.UPGRADE) && !request.uri().equals("*")
-        && UpstreamPool.channelsReachable();
+        && !request.headers().contains(HttpHeaderNames.UPGRADE) && !request.uri().equals("*");
   }
 
   @Override

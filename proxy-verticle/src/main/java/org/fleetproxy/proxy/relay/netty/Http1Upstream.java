@@ -27,12 +27,16 @@ public final class Http1Upstream extends ChannelInboundHandlerAdapter implements
 
   /**
    * The adapter for {@code lease}: on its channel, installed on first use, for HTTP/1.1; a stream
-   * of the Vert.x connection for HTTP/2. {@code exchange} receives its events from now on.
+   * of the Vert.x connection for HTTP/2. {@code exchange} receives its events from now on. Null
+   * for an HTTP/1.1 lease without its channel, which the exchange answers with 502.
    */
   public static UpstreamSide attach(PooledConnection lease, Reader exchange) {
+    if (lease.multiplexed()) {
+      return Http2Upstream.attach(lease, exchange);
+    }
     Channel channel = lease.channel();
     if (channel == null) {
-      return Http2Upstream.attach(lease, exchange);
+      return null;
     }
     ChannelPipeline pipeline = channel.pipeline();
     Http1Upstream link = (Http1Upstream) pipeline.get(NAME);

@@ -53,7 +53,7 @@ final class Http2Upstream implements UpstreamSide {
     this.reader = reader;
   }
 
-  /** The adapter for an HTTP/2 lease, or for any lease the HTTP/1.1 adapter cannot reach. */
+  /** The adapter for a lease of one stream. */
   static UpstreamSide attach(PooledConnection lease, Reader reader) {
     return new Http2Upstream(lease, reader);
   }
