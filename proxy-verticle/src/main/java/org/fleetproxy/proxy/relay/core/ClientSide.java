@@ -28,8 +28,8 @@ public interface ClientSide {
   /** Whether the listener is shutting down, so this exchange is the connection's last. */
   boolean closing();
 
-  /** An upstream 1xx other than 101, already without hop-by-hop fields. */
-  void interim(HttpResponse head);
+  /** An upstream 1xx other than 101, whole and without hop-by-hop fields; written and flushed at once. */
+  void interim(FullHttpResponse head);
 
   /** The final response head, rewritten for the client as {@code plan} says. */
   void head(HttpResponse head, ResponsePlan plan);

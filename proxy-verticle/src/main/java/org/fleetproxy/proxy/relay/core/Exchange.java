@@ -9,6 +9,7 @@ import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.ReferenceCountUtil;
 import io.vertx.core.AsyncResult;
@@ -191,7 +192,10 @@ public final class Exchange implements UpstreamSide.Reader, TimeoutSweep.Watched
       upstreamFailed(new IllegalStateException("101 Switching Protocols without an upgrade request"));
     } else if (code < 200) {
       response.interim();
-      client.interim(HeaderRules.interim(head, client.version()));
+      if (client.version() != HttpVersion.HTTP_1_0) {
+        // an HTTP/1.0 client cannot take a response before the response
+        client.interim(HeaderRules.interim(head, client.version()));
+      }
     } else {
       phase = RelayPhase.STREAMING;
       ResponsePlan plan = ResponsePlan.of(head, client.version(), request.method() == HttpMethod.HEAD,

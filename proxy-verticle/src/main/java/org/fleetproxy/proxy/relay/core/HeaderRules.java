@@ -1,5 +1,9 @@
 package org.fleetproxy.proxy.relay.core;
 
+import io.netty.buffer.Unpooled;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.EmptyHttpHeaders;
+import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpHeaders;
@@ -123,11 +127,15 @@ public final class HeaderRules {
     }
   }
 
-  /** An upstream's 1xx response, in place, for a client speaking {@code clientVersion}. */
-  static HttpResponse interim(HttpResponse response, HttpVersion clientVersion) {
+  /**
+   * An upstream's 1xx response for a client speaking {@code clientVersion}, without hop-by-hop
+   * fields, as one whole message: its end-of-message marker is never relayed, and HTTP/2 sends an
+   * interim HEADERS frame only for a message that is whole.
+   */
+  static FullHttpResponse interim(HttpResponse response, HttpVersion clientVersion) {
     HopByHop.strip(response.headers());
-    response.setProtocolVersion(clientVersion);
-    return response;
+    return new DefaultFullHttpResponse(clientVersion, response.status(), Unpooled.EMPTY_BUFFER, response.headers(),
+        EmptyHttpHeaders.INSTANCE);
   }
 
   /** Leaves in the end of a body only the trailer fields a chunked client response may carry. */

@@ -143,10 +143,8 @@ public final class Http1Client extends ChannelInboundHandlerAdapter implements C
   }
 
   @Override
-  public void interim(HttpResponse head) {
-    if (version != HttpVersion.HTTP_1_0) {
-      response.interim(head);
-    }
+  public void interim(FullHttpResponse head) {
+    ctx.writeAndFlush(head, ctx.voidPromise());
   }
 
   @Override

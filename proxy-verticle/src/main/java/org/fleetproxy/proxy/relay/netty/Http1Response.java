@@ -1,10 +1,8 @@
 package org.fleetproxy.proxy.relay.netty;
 
-import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
-import io.netty.handler.codec.http.EmptyHttpHeaders;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.LastHttpContent;
@@ -23,12 +21,6 @@ final class Http1Response {
 
   Http1Response(ChannelHandlerContext ctx) {
     this.ctx = ctx;
-  }
-
-  /** A 1xx head, as one message: its end-of-message marker is not relayed. */
-  void interim(HttpResponse head) {
-    ctx.writeAndFlush(new DefaultFullHttpResponse(head.protocolVersion(), head.status(), Unpooled.EMPTY_BUFFER,
-        head.headers(), EmptyHttpHeaders.INSTANCE));
   }
 
   void head(HttpResponse head, boolean keepOpen) {

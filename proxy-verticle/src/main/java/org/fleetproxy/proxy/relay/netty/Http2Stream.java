@@ -1,12 +1,9 @@
 package org.fleetproxy.proxy.relay.netty;
 
-import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
-import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.DefaultHttpRequest;
-import io.netty.handler.codec.http.EmptyHttpHeaders;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpContent;
@@ -157,10 +154,8 @@ final class Http2Stream extends ChannelInboundHandlerAdapter implements ClientSi
   }
 
   @Override
-  public void interim(HttpResponse head) {
-    // the translation sends an interim HEADERS frame only for a message that is whole
-    ctx.writeAndFlush(new DefaultFullHttpResponse(head.protocolVersion(), head.status(), Unpooled.EMPTY_BUFFER,
-        head.headers(), EmptyHttpHeaders.INSTANCE));
+  public void interim(FullHttpResponse head) {
+    ctx.writeAndFlush(head, ctx.voidPromise());
   }
 
   @Override
