@@ -1,6 +1,6 @@
 package org.fleetproxy.proxy.relay;
 
-import io.netty.handler.codec.http.HttpResponseStatus;
+import org.fleetproxy.proxy.relay.core.ProxyAnswers;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.http.HttpVersion;
@@ -24,7 +24,7 @@ public final class ErrorResponses {
     // an HTTP/2 stream ends on its own; closing would take the client's other streams with it
     boolean close = closeAsked && request.version() != HttpVersion.HTTP_2;
     HttpServerResponse response = request.response();
-    String reason = reasonPhrase(status);
+    String reason = ProxyAnswers.reasonPhrase(status);
     response.setStatusCode(status).setStatusMessage(reason).putHeader("Content-Type", "text/plain; charset=utf-8");
     if (close) {
       response.putHeader("Connection", "close");
@@ -39,12 +39,6 @@ public final class ErrorResponses {
       }
     });
   }
-
-  /** The status's reason phrase; 508, which the codec does not name, is "Loop Detected" (RFC 5842). */
-  private static String reasonPhrase(int status) {
-    return status == 508 ? "Loop Detected" : HttpResponseStatus.valueOf(status).reasonPhrase();
-  }
-
   /**
    * Whether the request has a body: a non-zero {@code Content-Length} or a transfer coding; over
    * HTTP/2 without a length, whether the stream is still open (see {@link Exchange}: whether DATA

@@ -1,5 +1,6 @@
 package org.fleetproxy.proxy.relay;
 
+import org.fleetproxy.proxy.relay.core.RequestFilter;
 import org.fleetproxy.proxy.relay.core.RelayPhase;
 import org.fleetproxy.proxy.relay.core.AcquireFailure;
 import org.fleetproxy.proxy.relay.core.HopByHop;
@@ -296,7 +297,8 @@ final class Exchange implements TimeoutSweep.Watched {
       // closed or reset: a reused connection the upstream gave up while it was idle
       boolean stale = lease.reused() && (t instanceof HttpClosedException || t instanceof IOException);
       lease.discard();
-      if (stale && !retried && !hasBody && idempotent(request.method())) {
+      if (stale && !retried && !hasBody
+          && RequestFilter.idempotent(io.netty.handler.codec.http.HttpMethod.valueOf(request.method().name()))) {
         retried = true;
         lease = null;
         relay.timeouts().forget(this);
@@ -390,10 +392,5 @@ final class Exchange implements TimeoutSweep.Watched {
     relay.timeouts().forget(this);
     long now = System.nanoTime();
     relay.completed(target, request, response, status, now - startNanos, sentNanos < 0 ? -1 : now - sentNanos);
-  }
-
-  private static boolean idempotent(HttpMethod m) {
-    return m == HttpMethod.GET || m == HttpMethod.HEAD || m == HttpMethod.OPTIONS || m == HttpMethod.PUT
-        || m == HttpMethod.DELETE || m == HttpMethod.TRACE;
   }
 }
