@@ -56,6 +56,7 @@ public final class ProxyVerticle extends VerticleBase implements RelayContext {
    */
   private static final int DECODER_MAX_LINE = (1 << 20) + 1024;
   private static final int DECODER_MAX_HEADERS = (1 << 22) + (1 << 20) + 1024;
+  private static final System.Logger LOG = System.getLogger(ProxyVerticle.class.getName());
   /** Concurrent HTTP/2 streams a client connection may open. */
   static final int MAX_STREAMS = 256;
 
@@ -182,14 +183,19 @@ public final class ProxyVerticle extends VerticleBase implements RelayContext {
         h2cSocket == null ? null : (channel, held) -> Http2Ingress.takeOver(channel, held, http2Settings(limits),
             config::get, this),
         timeouts);
-    if (pipeline != null) {
-      if (listener.tls() != null) {
-        // the certificate of the moment: a rotation changes it for new handshakes
-        pipeline.addFirst(ClientPipeline.TLS, certificate.get().context().newHandler(pipeline.channel().alloc()));
-        Http2Ingress.whenNegotiated(pipeline, http2Settings(limits), config::get, this);
-      }
-      Http1Client.install(pipeline, config::get, this);
+    if (pipeline == null) {
+      // without its handlers a connection would go unchecked, and on an HTTPS port unencrypted
+      LOG.log(System.Logger.Level.ERROR, "client connection from " + connection.remoteAddress()
+          + " closed: this Vert.x build's HTTP/1 pipeline is not the one the ingress checks are set into");
+      connection.close();
+      return;
     }
+    if (listener.tls() != null) {
+      // the certificate of the moment: a rotation changes it for new handshakes
+      pipeline.addFirst(ClientPipeline.TLS, certificate.get().context().newHandler(pipeline.channel().alloc()));
+      Http2Ingress.whenNegotiated(pipeline, http2Settings(limits), config::get, this);
+    }
+    Http1Client.install(pipeline, config::get, this);
   }
 
   private Http2Ingress.Settings http2Settings(Limits limits) {

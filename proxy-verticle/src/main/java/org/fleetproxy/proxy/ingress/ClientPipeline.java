@@ -42,7 +42,7 @@ public final class ClientPipeline {
    * server's own idle timer, which guards the connection until its first request arrives, is
    * replaced by {@link ClientTimeouts}.
    *
-   * @return the connection's pipeline, or null for a connection that is not HTTP/1.x
+   * @return the connection's pipeline, or null when the server's HTTP/1 pipeline is not the expected one
    */
   public static ChannelPipeline install(HttpConnection connection, Limits limits, long idleTimeoutMillis, RejectionSink sink,
                              WireBytes.Sink traffic, BiConsumer<Channel, ByteBuf> h2cHandOff, TimeoutSweep sweep) {
