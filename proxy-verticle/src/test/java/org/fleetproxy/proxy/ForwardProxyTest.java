@@ -8,6 +8,7 @@ import org.fleetproxy.proxy.support.RawResponse;
 import org.fleetproxy.proxy.support.TestUpstream;
 import org.junit.jupiter.api.Test;
 
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 
@@ -95,6 +96,35 @@ class ForwardProxyTest extends ProxyTestBase {
       assertEquals(200, ok.status());
     }
     assertNull(up.last().headers().get("Proxy-Authorization"));
+  }
+
+  /**
+   * A refused request whose body was not read ends the connection: what the body holds, or what
+   * follows it, is never read as a request, with credentials or without.
+   */
+  @Test
+  void aRefusedRequestWithABodyClosesTheConnection() throws Exception {
+    TestUpstream up = upstream(r -> r.response().end("origin"));
+    startProxy("forward: { enabled: true, allow: [127.0.0.0/8], users: [\"bob:pw\"] }\n");
+    String origin = "http://127.0.0.1:" + up.port();
+    String host = "Host: 127.0.0.1:" + up.port() + "\r\n";
+    String inside = "GET " + origin + "/inside HTTP/1.1\r\n" + host + "Proxy-Authorization: " + basic("bob:pw")
+        + "\r\n\r\n";
+    String after = "GET " + origin + "/after HTTP/1.1\r\n" + host + "Proxy-Authorization: " + basic("bob:pw")
+        + "\r\n\r\n";
+    try (RawClient raw = new RawClient(proxyPort)) {
+      RawResponse refused = raw.send("POST " + origin + "/up HTTP/1.1\r\n" + host + "Content-Length: "
+          + inside.length() + "\r\n\r\n").read();
+      assertEquals(407, refused.status());
+      assertEquals("close", refused.header("Connection"));
+      try {
+        raw.send(inside + after);
+      } catch (IOException gone) {
+        // the proxy may have closed before these bytes were written: that is the point
+      }
+      assertTrue(raw.closedWithin(5_000), "the connection stays open after a refusal with an unread body");
+    }
+    assertEquals(0, up.requests.size(), "a request reached the origin: " + up.requests);
   }
 
   @Test
