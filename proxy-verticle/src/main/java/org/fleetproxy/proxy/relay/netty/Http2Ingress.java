@@ -12,6 +12,7 @@ import io.netty.handler.codec.http2.Http2MultiplexHandler;
 import io.netty.handler.codec.http2.Http2Settings;
 import io.netty.handler.codec.http2.Http2StreamChannel;
 import io.netty.handler.codec.http2.Http2StreamFrameToHttpObjectCodec;
+import io.netty.handler.flush.FlushConsolidationHandler;
 import io.netty.handler.ssl.ApplicationProtocolNames;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.ssl.SslHandshakeCompletionEvent;
@@ -105,6 +106,10 @@ public final class Http2Ingress {
             new Http2Stream(config, context, client, tls));
       }
     });
+    // a response usually ends on an upstream connection's read, outside this connection's read: without
+    // this every stream's end would be a TLS record and a write of its own
+    pipeline.addBefore(ClientPipeline.SERVER, "fleetproxy-h2-flush",
+        new FlushConsolidationHandler(FlushConsolidationHandler.DEFAULT_EXPLICIT_FLUSH_AFTER_FLUSHES, true));
     pipeline.addBefore(ClientPipeline.SERVER, "fleetproxy-h2-idle",
         new IdleStateHandler(0, 0, settings.idleTimeoutMillis(), TimeUnit.MILLISECONDS));
     pipeline.addBefore(ClientPipeline.SERVER, "fleetproxy-h2", codec);
