@@ -56,7 +56,7 @@ final class RequestVerdict extends ChannelDuplexHandler {
 
   @Override
   public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
-    if (framing.holding()) {
+    if (framing.awaitingSwitch()) {
       if (msg instanceof HttpResponse response && response.status().code() >= 200) {
         declining = !framing.switches(response.status().code());
         keepAfterDecline = HttpUtil.isKeepAlive(response);
