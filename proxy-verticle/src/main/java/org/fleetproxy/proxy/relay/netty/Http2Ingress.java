@@ -44,6 +44,11 @@ public final class Http2Ingress {
   public record Settings(int maxStreams, long maxHeaderListSize, long idleTimeoutMillis, long graceMillis) {
   }
 
+  static final String IDLE = "fleetproxy-h2-idle";
+  static final String CODEC = "fleetproxy-h2";
+  private static final String STREAMS = "fleetproxy-h2-streams";
+  private static final String LIFE = "fleetproxy-h2-life";
+
   private Http2Ingress() {
   }
 
@@ -88,6 +93,24 @@ public final class Http2Ingress {
 
   private static void install(ChannelPipeline pipeline, Settings settings, Supplier<ActiveConfig> config,
                               ExchangeContext context) {
+    Handlers h = handlers(pipeline, settings, config, context);
+    pipeline.addBefore(ClientPipeline.SERVER, IDLE, h.idle());
+    pipeline.addBefore(ClientPipeline.SERVER, CODEC, h.codec());
+    pipeline.addBefore(ClientPipeline.SERVER, STREAMS, h.streams());
+    pipeline.addBefore(ClientPipeline.SERVER, LIFE, h.life());
+  }
+
+  /**
+   * The HTTP/2 handlers of one connection, in pipeline order: the idle watch (it sees the raw
+   * bytes, so any frame counts as activity), the codec, a child channel per stream, and the
+   * connection's life.
+   */
+  record Handlers(IdleStateHandler idle, Http2FrameCodec codec, Http2MultiplexHandler streams,
+                  ChannelInboundHandlerAdapter life) {
+  }
+
+  static Handlers handlers(ChannelPipeline pipeline, Settings settings, Supplier<ActiveConfig> config,
+                           ExchangeContext context) {
     Channel channel = pipeline.channel();
     String client = channel.remoteAddress() instanceof InetSocketAddress a && a.getAddress() != null
         ? a.getAddress().getHostAddress() : "-";
@@ -105,11 +128,8 @@ public final class Http2Ingress {
             new Http2Stream(config, context, client, tls));
       }
     });
-    pipeline.addBefore(ClientPipeline.SERVER, "fleetproxy-h2-idle",
-        new IdleStateHandler(0, 0, settings.idleTimeoutMillis(), TimeUnit.MILLISECONDS));
-    pipeline.addBefore(ClientPipeline.SERVER, "fleetproxy-h2", codec);
-    pipeline.addBefore(ClientPipeline.SERVER, "fleetproxy-h2-streams", streams);
-    pipeline.addBefore(ClientPipeline.SERVER, "fleetproxy-h2-life", new ConnectionLife(codec));
+    return new Handlers(new IdleStateHandler(0, 0, settings.idleTimeoutMillis(), TimeUnit.MILLISECONDS), codec,
+        streams, new ConnectionLife(codec));
   }
 
   /** Closes the connection gracefully on shutdown, or when idle with no stream open. */
