@@ -71,8 +71,8 @@ public final class ProxyNode {
     this.fleet = fleet;
     this.source = source;
     this.accessLog = accessLog;
-    this.listeners = new IngressListeners(vertx, (server, h2c) -> new ProxyVerticle(pool, this.config, server,
-        certificate::get, h2c, clientConnections, accessLog, hostsFile), () -> this.config.get().config().server().eventLoops());
+    this.listeners = new IngressListeners(vertx, server -> new ProxyVerticle(pool, this.config, server,
+        certificate::get, clientConnections, accessLog, hostsFile), () -> this.config.get().config().server().eventLoops());
   }
 
   /** Starts a node on a config read from {@code source}, not clustered unless its config asks. */

@@ -4,8 +4,6 @@ import io.netty.channel.ChannelPipeline;
 import io.vertx.core.Future;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.VerticleBase;
-import io.netty.handler.codec.http.TooLongHttpHeaderException;
-import io.netty.handler.codec.http.TooLongHttpLineException;
 import io.vertx.core.http.HttpConnection;
 import io.vertx.core.internal.VertxInternal;
 import io.vertx.core.http.HttpServer;
@@ -14,7 +12,6 @@ import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.json.JsonObject;
 import io.vertx.core.net.NetClient;
 import io.vertx.core.net.NetClientOptions;
-import io.vertx.core.net.SocketAddress;
 import org.fleetproxy.metrics.CounterBatch;
 import org.fleetproxy.metrics.MetricsVerticle;
 import org.fleetproxy.pool.LoopPool;
@@ -26,10 +23,8 @@ import org.fleetproxy.proxy.ingress.Limits;
 import org.fleetproxy.proxy.ingress.Rejection;
 import org.fleetproxy.proxy.ingress.WireBytes;
 import org.fleetproxy.proxy.relay.core.Completion;
-import org.fleetproxy.proxy.relay.core.RequestFilter;
 import org.fleetproxy.proxy.relay.netty.Http1Client;
 import org.fleetproxy.proxy.relay.netty.Http2Ingress;
-import org.fleetproxy.proxy.relay.ErrorResponses;
 import org.fleetproxy.proxy.relay.ProxyHandler;
 import org.fleetproxy.proxy.relay.RelayContext;
 import org.fleetproxy.proxy.timing.TimeoutSweep;
@@ -64,8 +59,8 @@ public final class ProxyVerticle extends VerticleBase implements RelayContext {
   private final AtomicReference<ActiveConfig> config;
   private final ProxyConfig.Server listener;
   private final Supplier<ServerCertificate> certificate;
-  private final SocketAddress h2cSocket;
-  private HttpServer h2cServer;
+  /** Whether this cleartext listener serves HTTP/2 too: prior knowledge and {@code Upgrade: h2c}. */
+  private final boolean h2c;
   private final AtomicInteger clientConnections;
   private final AccessLog accessLog;
   private final HostsFileNames hostsFile;
@@ -80,19 +75,18 @@ public final class ProxyVerticle extends VerticleBase implements RelayContext {
   /**
    * @param listener where to listen; it may differ from the active config's while a reload moves the port
    * @param certificate the ingress certificate in use, when {@code listener} has TLS
-   * @param h2cSocket where the internal HTTP/2 listener for cleartext HTTP/2 clients listens, or null for none
    * @param clientConnections open client connections of the whole node, for {@code limits.max-connections}
    * @param accessLog where each request is logged, or null
    * @param hostsFile the names of this node's hosts file, for destinations a parent proxy connects to
    */
   public ProxyVerticle(UpstreamPool pool, AtomicReference<ActiveConfig> config, ProxyConfig.Server listener,
-                       Supplier<ServerCertificate> certificate, SocketAddress h2cSocket,
-                       AtomicInteger clientConnections, AccessLog accessLog, HostsFileNames hostsFile) {
+                       Supplier<ServerCertificate> certificate, AtomicInteger clientConnections,
+                       AccessLog accessLog, HostsFileNames hostsFile) {
     this.pool = pool;
     this.config = config;
     this.listener = listener;
     this.certificate = certificate;
-    this.h2cSocket = h2cSocket;
+    this.h2c = listener.h2c() && listener.tls() == null;
     this.clientConnections = clientConnections;
     this.accessLog = accessLog;
     this.hostsFile = hostsFile;
@@ -107,13 +101,7 @@ public final class ProxyVerticle extends VerticleBase implements RelayContext {
     flushTimer = vertx.setPeriodic(FLUSH_INTERVAL_MILLIS, id -> flush());
     ProxyConfig.Server s = listener;
     // TLS is the proxy's own (see accept): the server sees decrypted HTTP/1 only
-    HttpServerOptions options = new HttpServerOptions();
-    Limits limits = config.get().config().limits();
-    // HTTP/2 requests bypass the HTTP/1 framing checks: their head size is bounded by the codec
-    options.getInitialSettings()
-        .setMaxConcurrentStreams(MAX_STREAMS)
-        .setMaxHeaderListSize(limits.maxRequestLine() + limits.maxHeaderSize());
-    server = vertx.createHttpServer(options
+    server = vertx.createHttpServer(new HttpServerOptions()
         .setMaxInitialLineLength(DECODER_MAX_LINE)
         .setMaxHeaderSize(DECODER_MAX_HEADERS)
         // Vert.x's own cleartext HTTP/2 detection sets up HTTP/1 only after decoding the first
@@ -128,22 +116,10 @@ public final class ProxyVerticle extends VerticleBase implements RelayContext {
         .setIdleTimeoutUnit(TimeUnit.MILLISECONDS)
         .setTcpNoDelay(true));
     server.connectionHandler(c -> accept(c, config.get().config().limits(), s.idleTimeoutMillis()));
-    server.invalidRequestHandler(this::invalid);
-    ProxyHandler handler = new ProxyHandler(config::get, this);
-    server.requestHandler(handler);
-    if (h2cSocket == null) {
-      return server.listen(s.port(), s.host());
-    }
-    HttpServerOptions internal = new HttpServerOptions()
-        .setHttp2ClearTextEnabled(true)
-        .setUseProxyProtocol(true)
-        .setIdleTimeout((int) Math.min(Integer.MAX_VALUE, s.idleTimeoutMillis()))
-        .setIdleTimeoutUnit(TimeUnit.MILLISECONDS);
-    internal.setInitialSettings(options.getInitialSettings());
-    h2cServer = vertx.createHttpServer(internal).requestHandler(handler);
-    return h2cServer.listen(h2cSocket).compose(x -> server.listen(s.port(), s.host()));
+    // the client adapter answers refused heads itself, and hands over only tunnels and WebSocket
+    server.requestHandler(new ProxyHandler(config::get, this));
+    return server.listen(s.port(), s.host());
   }
-
 
   /**
    * Stops accepting, lets in-flight requests finish up to {@code server.shutdown-timeout} (then
@@ -152,9 +128,7 @@ public final class ProxyVerticle extends VerticleBase implements RelayContext {
   @Override
   public Future<?> stop() {
     long grace = config.get().config().server().shutdownTimeoutMillis();
-    Future<Void> internal = h2cServer == null ? Future.succeededFuture()
-        : h2cServer.shutdown(grace, TimeUnit.MILLISECONDS);
-    return Future.join(server.shutdown(grace, TimeUnit.MILLISECONDS), internal)
+    return server.shutdown(grace, TimeUnit.MILLISECONDS)
         .eventually(() -> {
           vertx.cancelTimer(flushTimer);
           timeouts.stop();
@@ -180,8 +154,7 @@ public final class ProxyVerticle extends VerticleBase implements RelayContext {
     ChannelPipeline pipeline = ClientPipeline.install(connection, limits, idleTimeoutMillis, this,
         (direction, target, user, client, bytes) -> counters.traffic(direction, target, user,
             config.get().config().metrics().clientLabel() ? client : null, bytes),
-        h2cSocket == null ? null : (channel, held) -> Http2Ingress.takeOver(channel, held, http2Settings(limits),
-            config::get, this),
+        h2c ? (channel, held) -> Http2Ingress.takeOver(channel, held, http2Settings(limits), config::get, this) : null,
         timeouts);
     if (pipeline == null) {
       // without its handlers a connection would go unchecked, and on an HTTPS port unencrypted
@@ -195,30 +168,12 @@ public final class ProxyVerticle extends VerticleBase implements RelayContext {
       pipeline.addFirst(ClientPipeline.TLS, certificate.get().context().newHandler(pipeline.channel().alloc()));
       Http2Ingress.whenNegotiated(pipeline, http2Settings(limits), config::get, this);
     }
-    Http1Client.install(pipeline, config::get, this);
+    Http1Client.install(pipeline, config::get, this, h2c ? http2Settings(limits) : null);
   }
 
   private Http2Ingress.Settings http2Settings(Limits limits) {
     return new Http2Ingress.Settings(MAX_STREAMS, limits.maxRequestLine() + limits.maxHeaderSize(),
         listener.idleTimeoutMillis(), config.get().config().server().shutdownTimeoutMillis());
-  }
-
-  /** Requests the decoder or the framing checks refused: answered, counted, logged, connection closed. */
-  private void invalid(HttpServerRequest request) {
-    Throwable cause = request.decoderResult().cause();
-    Rejection r;
-    if (cause instanceof Rejection rejection) {
-      r = rejection;
-    } else if (cause instanceof TooLongHttpLineException) {
-      r = new Rejection(414, "request-line-too-long", cause.getMessage());
-    } else if (cause instanceof TooLongHttpHeaderException) {
-      r = new Rejection(431, "header-too-large", cause.getMessage());
-    } else {
-      r = new Rejection(400, "malformed", String.valueOf(cause == null ? null : cause.getMessage()));
-    }
-    rejected(r, String.valueOf(request.remoteAddress()));
-    answered(RequestFilter.UNROUTED, request, r.status());
-    ErrorResponses.send(request, r.status(), true);
   }
 
   @Override
@@ -271,15 +226,14 @@ public final class ProxyVerticle extends VerticleBase implements RelayContext {
   }
 
   @Override
-  public void answered(String routeLabel, HttpServerRequest request, int status) {
-    counters.request(routeLabel, request.method().name(), status);
-    WireBytes wire = WireBytes.of(request.connection());
+  public void answered(Completion c, WireBytes wire) {
+    counters.request(c.route(), c.method(), c.status());
     if (wire != null) {
-      wire.settle("-", "-");
+      wire.settle(c.origin(), c.user());
     }
     if (accessLog != null) {
-      accessLog.log(new AccessLog.Entry(System.currentTimeMillis(), client(request), "-", request.method().name(),
-          request.uri(), routeLabel, status, request.bytesRead(), request.response().bytesWritten(), -1, 0));
+      accessLog.log(new AccessLog.Entry(System.currentTimeMillis(), c.client(), c.user(), c.method(), c.uri(),
+          c.route(), c.status(), c.bytesRead(), c.bytesWritten(), -1, 0));
     }
   }
 
@@ -315,10 +269,5 @@ public final class ProxyVerticle extends VerticleBase implements RelayContext {
   @Override
   public NetClient netClient() {
     return netClient;
-  }
-
-  @Override
-  public SocketAddress h2cAddress() {
-    return h2cSocket;
   }
 }

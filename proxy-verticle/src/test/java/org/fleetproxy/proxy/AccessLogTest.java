@@ -78,4 +78,39 @@ class AccessLogTest extends ProxyTestBase {
       Files.deleteIfExists(file);
     }
   }
+
+  /** {@code OPTIONS *} and a refused head are the proxy's own answers: logged, and counted under route "none". */
+  @Test
+  void answersWithoutARouteAreLoggedAndCountedUnderNone() throws Exception {
+    Path file = Files.createTempFile("access", ".log");
+    try {
+      TestUpstream up = upstream(r -> r.response().end("ok"));
+      startProxy("log: { access: { enabled: true, format: json, file: \"" + file + "\" } }\nroutes:\n"
+          + route("/api/", up.url()));
+      try (RawClient raw = new RawClient(proxyPort)) {
+        assertEquals(200, raw.send("OPTIONS * HTTP/1.1\r\nHost: x\r\n\r\n").read().status());
+        assertEquals(400, raw.send("POST /api/x HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\n"
+            + "Transfer-Encoding: chunked\r\n\r\n").read().status());
+        assertTrue(raw.closedWithin(2_000), "a refused head ends the connection");
+      }
+      List<String> lines = linesOf(file, 2);
+      JsonObject options = new JsonObject(lines.get(0));
+      assertEquals("OPTIONS", options.getString("method"));
+      assertEquals("*", options.getString("target"));
+      assertEquals("none", options.getString("route"));
+      assertEquals(200, options.getInteger("status"));
+      JsonObject refused = new JsonObject(lines.get(1));
+      assertEquals("POST", refused.getString("method"));
+      assertEquals("/api/x", refused.getString("target"));
+      assertEquals("none", refused.getString("route"));
+      assertEquals(400, refused.getInteger("status"));
+      assertEquals(-1, refused.getLong("upstream_ms"));
+      metricsContaining(adminPort, "proxy_requests_total{code=\"200\",method=\"OPTIONS\",route=\"none\"} 1.0");
+      metricsContaining(adminPort, "proxy_requests_total{code=\"400\",method=\"POST\",route=\"none\"} 1.0");
+      metricsContaining(adminPort, "proxy_rejected_requests_total{reason=\"te-and-cl\"} 1.0");
+      assertTrue(up.requests.isEmpty());
+    } finally {
+      Files.deleteIfExists(file);
+    }
+  }
 }

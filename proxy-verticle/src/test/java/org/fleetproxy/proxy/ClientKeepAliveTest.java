@@ -120,12 +120,9 @@ class ClientKeepAliveTest extends ProxyTestBase {
     }
   }
 
-  /**
-   * A request the direct relay does not carry (forward-proxy traffic) hands the connection to the
-   * server: the one in flight before it and the ones after it still answer in order.
-   */
+  /** Pipelined forward-proxy and reverse requests, to different upstreams, answer in the order they came. */
   @Test
-  void pipelinedRequestsAcrossTheHandOverAreAnsweredInOrder() throws Exception {
+  void pipelinedForwardAndReverseRequestsAreAnsweredInOrder() throws Exception {
     try (RawClient raw = new RawClient(proxyPort)) {
       raw.send("GET /slow HTTP/1.1\r\nHost: x\r\n\r\nGET " + forwardTarget("/fast1") + " HTTP/1.1\r\nHost: "
           + upHost() + "\r\n\r\nGET /fast2 HTTP/1.1\r\nHost: x\r\n\r\nGET /chunked HTTP/1.1\r\nHost: x\r\n\r\n");

@@ -9,14 +9,23 @@ import io.vertx.core.json.JsonObject;
 import org.fleetproxy.proxy.support.Curl;
 import org.fleetproxy.proxy.support.ProxyTestBase;
 import org.fleetproxy.proxy.support.RawClient;
+import org.fleetproxy.proxy.support.RawResponse;
 import org.fleetproxy.proxy.support.TestUpstream;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Base64;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -28,6 +37,12 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * next to HTTP/1.1 clients whose bytes still all pass the framing checks.
  */
 class H2cTest extends ProxyTestBase {
+
+  /** One setting, SETTINGS_MAX_CONCURRENT_STREAMS = 100, as a client's {@code HTTP2-Settings}. */
+  private static final String SETTINGS = Base64.getUrlEncoder().withoutPadding()
+      .encodeToString(new byte[] {0, 3, 0, 0, 0, 100});
+  private static final String PREFACE = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
+  private static final String EMPTY_SETTINGS_FRAME = "\0\0\0\4\0\0\0\0\0";
 
   @TempDir
   Path dir;
@@ -62,6 +77,115 @@ class H2cTest extends ProxyTestBase {
     Curl.Outcome r = Curl.run(List.of("--http2", "-w", " %{http_version}", url("/a")), null, 20);
     assertEquals(0, r.exit(), r.stderr());
     assertEquals("HTTP_1_1 xff=127.0.0.1 te=null body= 2", r.head());
+  }
+
+  /** A second request of the same client goes on the upgraded connection, as its next stream. */
+  @Test
+  void anUpgradedConnectionCarriesTheNextRequestsAsStreams() throws Exception {
+    startProxy("routes:\n" + route("/", up.url()));
+    Curl.Outcome r = Curl.run(List.of("--http2", "-w", " %{http_version} %{num_connects}\n", url("/a"), url("/b")),
+        null, 20);
+    assertEquals(0, r.exit(), r.stderr());
+    assertEquals("HTTP_1_1 xff=127.0.0.1 te=null body= 2 1\nHTTP_1_1 xff=127.0.0.1 te=null body= 2 0\n", r.head());
+  }
+
+  /**
+   * The switch on the wire: 101, the proxy's SETTINGS right behind it, and the answer on stream 1;
+   * also for a client that sends its HTTP/2 preface before it has the 101, which the framing checks
+   * hold until the switch and then hand to the HTTP/2 codec.
+   */
+  @ParameterizedTest
+  @ValueSource(booleans = {false, true})
+  void anUpgradeIsAnsweredInPlaceAndTheRequestIsStreamOne(boolean eagerPreface) throws Exception {
+    startProxy("routes:\n" + route("/", up.url()));
+    try (RawClient raw = new RawClient(proxyPort)) {
+      RawResponse switching = raw.send(upgradeHead("GET", "/one", "x") + "\r\n"
+          + (eagerPreface ? PREFACE + EMPTY_SETTINGS_FRAME : "")).read();
+      assertEquals(101, switching.status());
+      assertEquals("h2c", switching.header("Upgrade"));
+      assertEquals("upgrade", switching.header("Connection").toLowerCase(Locale.ROOT));
+      assertEquals(4, Frame.read(raw.in()).type(), "the server's preface, a SETTINGS frame, comes first");
+      if (!eagerPreface) {
+        raw.send(PREFACE + EMPTY_SETTINGS_FRAME);
+      }
+      Frame headers = Frame.read(raw.in());
+      while (headers.type() != 1) {
+        headers = Frame.read(raw.in());
+      }
+      assertEquals(1, headers.stream(), "the upgraded request's answer is stream 1's");
+      assertEquals((byte) 0x88, headers.payload()[0], "its first field is :status 200 (HPACK static index 8)");
+      StringBuilder body = new StringBuilder();
+      Frame data;
+      do {
+        data = Frame.read(raw.in());
+        if (data.type() == 0 && data.stream() == 1) {
+          body.append(new String(data.payload(), StandardCharsets.ISO_8859_1));
+        }
+      } while (data.type() != 0 || (data.flags() & 1) == 0);
+      assertEquals("HTTP_1_1 xff=127.0.0.1 te=null body=", body.toString());
+      // the connection goes on in HTTP/2: the client's preface was read, or a PING would end it
+      raw.send("\0\0\10\6\0\0\0\0\0" + "pingpong");
+      Frame pong = Frame.read(raw.in());
+      while (pong.type() != 6) {
+        pong = Frame.read(raw.in());
+      }
+      assertEquals(1, pong.flags(), "a PING ACK");
+      assertEquals("pingpong", new String(pong.payload(), StandardCharsets.ISO_8859_1));
+    }
+    assertEquals("/one", up.last().uri());
+  }
+
+  /**
+   * The switch may only follow a whole request, so one with a body is served in HTTP/1.1, its
+   * upgrade ignored: the body reaches the upstream, and what follows it is the next HTTP/1.1 request.
+   */
+  @Test
+  void anUpgradeRequestWithABodyIsServedInHttp11() throws Exception {
+    startProxy("routes:\n" + route("/", up.url()));
+    try (RawClient raw = new RawClient(proxyPort)) {
+      raw.send(upgradeHead("POST", "/b", "x") + "Content-Length: 5\r\n\r\nhello"
+          + "GET /next HTTP/1.1\r\nHost: x\r\n\r\n");
+      RawResponse first = raw.read();
+      assertTrue(first.statusLine().startsWith("HTTP/1.1 200"), first.statusLine());
+      assertEquals("HTTP_1_1 xff=127.0.0.1 te=null body=hello", first.bodyText());
+      assertEquals(200, raw.read().status(), "the request after it is read as HTTP/1.1");
+    }
+    Curl.Outcome post = Curl.run(List.of("--http2", "-d", "form=1", "-w", " %{http_version}", url("/c")), null, 20);
+    assertEquals("HTTP_1_1 xff=127.0.0.1 te=null body=form=1 1.1", post.head(), post.stderr());
+  }
+
+  /** HTTP/2 has no absolute form: a forward request stays HTTP/1.1, and stays forward traffic. */
+  @Test
+  void aForwardRequestAskingForH2cIsServedInHttp11() throws Exception {
+    startProxy("forward: { enabled: true, allow: [127.0.0.0/8] }\n");
+    try (RawClient raw = new RawClient(proxyPort)) {
+      RawResponse r = raw.send(upgradeHead("GET", up.url() + "f", "127.0.0.1:" + up.port()) + "\r\n").read();
+      assertEquals(200, r.status());
+      assertEquals("HTTP_1_1 xff=null te=null body=", r.bodyText(), "relayed as elite forward traffic");
+    }
+    assertEquals("/f", up.last().uri());
+  }
+
+  @Test
+  void anUpgradeWhoseSettingsDoNotDecodeIsServedInHttp11() throws Exception {
+    startProxy("routes:\n" + route("/", up.url()));
+    try (RawClient raw = new RawClient(proxyPort)) {
+      // three bytes: not a whole number of six-byte settings
+      RawResponse r = raw.send(upgradeHead("GET", "/s", "x").replace(SETTINGS, "AAMA") + "\r\n").read();
+      assertEquals(200, r.status());
+      assertEquals("HTTP_1_1 xff=127.0.0.1 te=null body=", r.bodyText());
+    }
+  }
+
+  @Test
+  void optionsAsteriskOverHttp2IsAnsweredByTheProxy() throws Exception {
+    startProxy("routes:\n" + route("/", up.url()));
+    Curl.Outcome r = Curl.run(List.of("--http2-prior-knowledge", "-X", "OPTIONS", "--request-target", "*",
+        "-D", "-", "-o", "/dev/null", url("/")), null, 20);
+    assertEquals(0, r.exit(), r.stderr());
+    assertTrue(r.head().startsWith("HTTP/2 200"), r.head());
+    assertTrue(r.head().contains("allow: GET, HEAD, POST, PUT, DELETE, PATCH, OPTIONS, CONNECT"), r.head());
+    assertTrue(up.requests.isEmpty(), "no upstream is asked");
   }
 
   @Test
@@ -107,5 +231,24 @@ class H2cTest extends ProxyTestBase {
     assertEquals("HTTP_1_1 xff=127.0.0.1 te=null body= 1.1", upgrade.head(), upgrade.stderr());
     Curl.Outcome prior = Curl.run(List.of("--http2-prior-knowledge", url("/a")), null, 20);
     assertTrue(prior.exit() != 0 || !prior.head().contains("HTTP_1_1"), prior.head());
+  }
+
+  private static String upgradeHead(String method, String target, String host) {
+    return method + " " + target + " HTTP/1.1\r\nHost: " + host + "\r\nConnection: Upgrade, HTTP2-Settings\r\n"
+        + "Upgrade: h2c\r\nHTTP2-Settings: " + SETTINGS + "\r\n";
+  }
+
+  /** One HTTP/2 frame as it crossed the wire (RFC 9113 4.1). */
+  private record Frame(int type, int flags, int stream, byte[] payload) {
+
+    static Frame read(InputStream in) throws IOException {
+      byte[] h = in.readNBytes(9);
+      if (h.length < 9) {
+        throw new EOFException("connection closed between frames");
+      }
+      int length = (h[0] & 0xFF) << 16 | (h[1] & 0xFF) << 8 | h[2] & 0xFF;
+      int stream = ((h[5] & 0x7F) << 24 | (h[6] & 0xFF) << 16 | (h[7] & 0xFF) << 8 | h[8] & 0xFF);
+      return new Frame(h[3], h[4] & 0xFF, stream, in.readNBytes(length));
+    }
   }
 }

@@ -17,8 +17,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * {@code pool.max-per-host}: a request beyond the cap waits for a connection up to the connect
- * timeout and then gets a 503 without the upstream seeing another connection, on the direct relay
- * (a reverse route) and on the Vert.x relay (forward traffic) alike.
+ * timeout and then gets a 503 without the upstream seeing another connection, for a reverse route
+ * and for forward traffic alike.
  */
 class HostCapTest extends ProxyTestBase {
 

@@ -184,6 +184,33 @@ class WebSocketTest extends ProxyTestBase {
     assertEquals("websocket", up.requests.get(1).headers().get("Upgrade"));
   }
 
+  /** The handshake's upstream request follows the same header rules as every relayed request, and asks for the upgrade again. */
+  @Test
+  void theHandshakeGoesUpstreamByTheCoresHeaderRules() throws Exception {
+    TestUpstream up = upstream(r -> r.response().setStatusCode(403).end("no"));
+    startProxy("routes:\n  - host: \"*\"\n    location: /ws/\n    upstream:\n      url: \"" + up.url() + "\"\n"
+        + "      headers: { X-Route: r }\n");
+    try (RawClient raw = new RawClient(proxyPort)) {
+      assertEquals(403, raw.send("GET /ws/h?q=1 HTTP/1.1\r\nHost: front.test\r\nUpgrade: websocket\r\n"
+          + "Connection: Upgrade, X-Hop\r\nX-Hop: 1\r\nKeep-Alive: timeout=5\r\nX-Forwarded-For: 203.0.113.9\r\n"
+          + "Sec-WebSocket-Key: " + Base64.getEncoder().encodeToString(new byte[16]) + "\r\n"
+          + "Sec-WebSocket-Version: 13\r\n\r\n").read().status());
+    }
+    TestUpstream.Seen seen = up.last();
+    assertEquals("/h?q=1", seen.uri());
+    assertEquals("127.0.0.1:" + up.port(), seen.headers().get("Host"));
+    assertEquals("Upgrade", seen.headers().get("Connection"));
+    assertEquals("websocket", seen.headers().get("Upgrade"));
+    assertEquals("13", seen.headers().get("Sec-WebSocket-Version"));
+    assertEquals("203.0.113.9, 127.0.0.1", seen.headers().get("X-Forwarded-For"));
+    assertEquals("http", seen.headers().get("X-Forwarded-Proto"));
+    assertEquals("front.test", seen.headers().get("X-Forwarded-Host"));
+    assertEquals("1.1 fleetproxy", seen.headers().get("Via"));
+    assertEquals("r", seen.headers().get("X-Route"));
+    assertEquals(null, seen.headers().get("X-Hop"), "a field Connection names stays behind");
+    assertEquals(null, seen.headers().get("Keep-Alive"));
+  }
+
   private static String expectedAccept(String key) throws Exception {
     byte[] sha1 = MessageDigest.getInstance("SHA-1").digest((key + WS_GUID).getBytes(StandardCharsets.US_ASCII));
     return Base64.getEncoder().encodeToString(sha1);

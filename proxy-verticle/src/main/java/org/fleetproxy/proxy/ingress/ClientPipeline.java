@@ -20,10 +20,10 @@ public final class ClientPipeline {
   static final String FRAMING = "fleetproxy-framing";
   static final String VERDICT = "fleetproxy-verdict";
   static final String KEEP_ALIVE = "fleetproxy-keep-alive";
-  /** The last handler every HTTP/1.x request passes; the direct relay's place is right after it. */
+  /** The last handler every HTTP/1.x request passes; the client adapter's place is right after it. */
   public static final String TIMEOUTS = "fleetproxy-timeouts";
   static final String CONNECT = "fleetproxy-connect";
-  /** The direct relay's place: after every check, before what only the server needs. */
+  /** The HTTP/1.x client adapter's place: after every check, before what only the server needs. */
   public static final String DIRECT = "fleetproxy-direct";
 
   /** The proxy's TLS, first on a connection to an HTTPS listener. */
@@ -62,7 +62,7 @@ public final class ClientPipeline {
         }
         pipeline.addBefore("handler", TIMEOUTS,
             new ClientTimeouts(idleTimeoutMillis, limits.headerTimeoutMillis(), framing, sink, sweep));
-        // what only the server needs comes after the direct relay's place, so its requests skip it
+        // what only the server needs comes after the client adapter's place, so the core's requests skip it
         pipeline.addBefore("handler", KEEP_ALIVE, new ClientKeepAlive());
         pipeline.addBefore("handler", CONNECT, new ConnectReasonPhrase());
         return pipeline;
@@ -85,9 +85,13 @@ public final class ClientPipeline {
     }
   }
 
-  /** Removes them when the connection stops speaking HTTP (a tunnel). */
+  /**
+   * Removes them when the connection stops speaking HTTP/1 (a tunnel, HTTP/2). The framing checks
+   * go last: the bytes they held after a tunnel or upgrade request then go straight to whatever
+   * reads the connection now.
+   */
   public static void uninstall(ChannelPipeline pipeline) {
-    for (String h : new String[] {H2cPreface.NAME, WireBytes.NAME, FRAMING, VERDICT, KEEP_ALIVE, CONNECT, TIMEOUTS, DIRECT, "idle"}) {
+    for (String h : new String[] {H2cPreface.NAME, WireBytes.NAME, VERDICT, KEEP_ALIVE, CONNECT, TIMEOUTS, DIRECT, "idle", FRAMING}) {
       if (pipeline.get(h) != null) {
         pipeline.remove(h);
       }

@@ -15,9 +15,9 @@ import java.util.Queue;
  * body that breaks the rules mid-stream is cut and fails the connection.
  *
  * <p>A head that asks for a tunnel or an upgrade does not switch the checks off: the bytes after it
- * are held until its answer is known. Only a switch (the connection leaving HTTP, when
- * {@link ClientPipeline#uninstall} removes this handler) lets them pass unchecked; a refusal sends
- * them through the checks as the next request.
+ * (after its body, for an upgrade request with one) are held until its answer is known. Only a
+ * switch (the connection leaving HTTP, when {@link ClientPipeline#uninstall} removes this handler)
+ * lets them pass unchecked; a refusal sends them through the checks as the next request.
  */
 final class RequestFraming extends ChannelInboundHandlerAdapter {
 
@@ -38,8 +38,10 @@ final class RequestFraming extends ChannelInboundHandlerAdapter {
   private boolean lineDone;
   private long headStartNanos = -1;
   private ChannelHandlerContext context;
-  /** What arrived after a tunnel or upgrade head, while its answer is pending. */
+  /** What arrived after a tunnel or upgrade request, while its answer is pending. */
   private CompositeByteBuf held;
+  /** A tunnel or upgrade head was read and its answer is not known yet. */
+  private boolean awaitingSwitch;
   private boolean heldConnect;
 
   RequestFraming(Limits limits, Queue<Rejection> verdicts) {
@@ -59,9 +61,9 @@ final class RequestFraming extends ChannelInboundHandlerAdapter {
     releaseHeld();
   }
 
-  /** Whether a tunnel or upgrade head is waiting for its answer. */
-  boolean holding() {
-    return state == State.HOLD;
+  /** Whether a tunnel or upgrade request is waiting for its answer. */
+  boolean awaitingSwitch() {
+    return awaitingSwitch;
   }
 
   /** Whether a final answer with {@code status} to the waiting head switches the connection away from HTTP. */
@@ -70,10 +72,12 @@ final class RequestFraming extends ChannelInboundHandlerAdapter {
   }
 
   /**
-   * The waiting head was answered without a switch: what the client sent after it is checked as
-   * HTTP, on a later turn of the event loop (this runs while the answer is being written).
+   * The waiting request was answered without a switch: what the client sent after it is checked as
+   * HTTP, on a later turn of the event loop (this runs while the answer is being written), or, while
+   * its body is still coming, as it arrives.
    */
   void refused() {
+    awaitingSwitch = false;
     if (state != State.HOLD) {
       return;
     }
@@ -155,7 +159,7 @@ final class RequestFraming extends ChannelInboundHandlerAdapter {
           i += (int) n;
           remaining -= n;
           if (remaining == 0) {
-            state = state == State.BODY ? State.HEAD : State.CHUNK_CR;
+            state = state == State.BODY ? afterBody() : State.CHUNK_CR;
           }
         }
         case CHUNK_CR, CHUNK_LF -> {
@@ -232,11 +236,12 @@ final class RequestFraming extends ChannelInboundHandlerAdapter {
     headStartNanos = -1;
     Rejection verdict = head.verdict();
     verdicts.add(verdict == null ? RequestVerdict.ACCEPTED : verdict);
+    awaitingSwitch = verdict == null && head.opensTunnel();
+    heldConnect = head.isConnect();
     if (verdict != null) {
       state = State.DISCARD;
-    } else if (head.opensTunnel()) {
+    } else if (heldConnect || awaitingSwitch && !head.chunked() && head.contentLength() == 0) {
       state = State.HOLD;
-      heldConnect = head.isConnect();
     } else if (head.chunked()) {
       state = State.CHUNK_SIZE;
       bodyBytes = 0;
@@ -245,6 +250,14 @@ final class RequestFraming extends ChannelInboundHandlerAdapter {
       remaining = head.contentLength();
     }
     head.reset();
+  }
+
+  /**
+   * Where a body's end leads: the next head, or, after an upgrade request's body (the switch may
+   * only follow the whole request), holding until its answer.
+   */
+  private State afterBody() {
+    return awaitingSwitch ? State.HOLD : State.HEAD;
   }
 
   /**
@@ -309,7 +322,7 @@ final class RequestFraming extends ChannelInboundHandlerAdapter {
     String l = line.toString();
     line.setLength(0);
     if (l.isEmpty()) {
-      state = State.HEAD;
+      state = afterBody();
       return null;
     }
     if (l.charAt(0) == ' ' || l.charAt(0) == '\t' || l.indexOf(':') <= 0) {

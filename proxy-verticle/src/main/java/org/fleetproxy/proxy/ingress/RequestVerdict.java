@@ -13,10 +13,10 @@ import io.netty.util.ReferenceCountUtil;
 import java.util.Queue;
 
 /**
- * Applies {@link RequestFraming}'s verdict to each decoded request: a refused request reaches the
- * server as an invalid one (answered by the server's invalid-request handler, then the connection
- * closes), and nothing the decoder produces after it is passed on. It also watches the answer to a
- * tunnel or upgrade head: one that does not switch the connection ends {@link RequestFraming}'s hold.
+ * Applies {@link RequestFraming}'s verdict to each decoded request: a refused request goes on as a
+ * decoder failure (answered by the client adapter, which then closes the connection), and nothing
+ * the decoder produces after it is passed on. It also watches the answer to a tunnel or upgrade
+ * request: one that does not switch the connection ends {@link RequestFraming}'s hold.
  */
 final class RequestVerdict extends ChannelDuplexHandler {
 
@@ -56,7 +56,7 @@ final class RequestVerdict extends ChannelDuplexHandler {
 
   @Override
   public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
-    if (framing.holding()) {
+    if (framing.awaitingSwitch()) {
       if (msg instanceof HttpResponse response && response.status().code() >= 200) {
         declining = !framing.switches(response.status().code());
         keepAfterDecline = HttpUtil.isKeepAlive(response);
@@ -79,8 +79,8 @@ final class RequestVerdict extends ChannelDuplexHandler {
   }
 
   /**
-   * A framing fault mid-body arrives as an exception and is reported here; a refused head comes back
-   * the same way once answered, and was reported by whoever answered it.
+   * A framing fault mid-body arrives as an exception and is reported here; a refused head is
+   * reported by whoever answers it.
    */
   @Override
   public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {

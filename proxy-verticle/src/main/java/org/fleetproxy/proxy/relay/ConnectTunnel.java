@@ -102,7 +102,7 @@ final class ConnectTunnel {
   private static void reject(RelayContext relay, HttpServerRequest request, int status, String why) {
     LOG.log(System.Logger.Level.INFO, "CONNECT {0} from {1} -> {2}: {3}", request.uri(), request.remoteAddress(),
         status, why);
-    ErrorResponses.send(request, status);
+    ServerAnswers.send(request, status);
     relay.answered(ROUTE, request, status);
   }
 }

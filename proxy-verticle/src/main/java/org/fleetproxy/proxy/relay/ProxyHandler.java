@@ -1,13 +1,11 @@
 package org.fleetproxy.proxy.relay;
 
 import io.vertx.core.AsyncResult;
-import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
 import org.fleetproxy.proxy.ActiveConfig;
-import org.fleetproxy.proxy.ingress.Limits;
-import org.fleetproxy.proxy.relay.core.ForwardedHeaders;
+import org.fleetproxy.proxy.relay.core.HeaderRules;
 import org.fleetproxy.proxy.relay.core.Refusal;
 import org.fleetproxy.proxy.relay.core.RequestFilter;
 import org.fleetproxy.proxy.relay.core.Target;
@@ -15,11 +13,13 @@ import org.fleetproxy.proxy.relay.core.Target;
 import java.util.function.Supplier;
 
 /**
- * The Vert.x server's request handler, for what the core's client adapters hand over: tunnels,
- * upgrades, HTTP/2 clients. The request filter is the core's ({@link RequestFilter}); the
- * request then goes to an {@link Exchange} (or an {@link UpgradeExchange} for WebSocket).
+ * The Vert.x server's request handler, for the requests the HTTP/1.x client adapter hands over
+ * because they end in a byte splice: {@code CONNECT} ({@link ConnectTunnel}) and WebSocket
+ * upgrades ({@link UpgradeExchange}), routed by the core's {@link RequestFilter}.
  */
 public final class ProxyHandler implements Handler<HttpServerRequest> {
+
+  private static final System.Logger LOG = System.getLogger(ProxyHandler.class.getName());
 
   private final Supplier<ActiveConfig> config;
   private final RelayContext relay;
@@ -32,42 +32,24 @@ public final class ProxyHandler implements Handler<HttpServerRequest> {
   @Override
   public void handle(HttpServerRequest request) {
     ActiveConfig active = config.get();
-    if (relay.h2cAddress() != null && H2cBridge.isUpgrade(request)) {
-      H2cBridge.upgrade(relay, relay.h2cAddress(), request);
-      return;
-    }
     if (request.method() == HttpMethod.CONNECT) {
       connect(request, active);
-      return;
+    } else if (HeaderRules.webSocketUpgrade(request.getHeader("Upgrade"), request.headers().getAll("Connection"))) {
+      String client = request.remoteAddress() == null ? "" : request.remoteAddress().hostAddress();
+      RequestFilter.target(relay, active, request.uri(), request.getHeader("Host"),
+          request.getHeader("Proxy-Authorization"), client).onComplete(ar -> {
+            // the client may have left while a forward destination's name was resolved
+            if (!request.response().closed()) {
+              upgrade(request, ar);
+            }
+          });
+    } else {
+      // the client adapter hands over nothing else: a request here means its rule and this one disagree
+      LOG.log(System.Logger.Level.ERROR, "{0} {1} reached the Vert.x server, which relays only tunnels and"
+          + " WebSocket upgrades", request.method(), request.uri());
+      ServerAnswers.send(request, 500);
+      relay.answered(RequestFilter.UNROUTED, request, 500);
     }
-    if (request.method() == HttpMethod.OPTIONS && request.uri().equals("*")) {
-      request.response().putHeader("Allow", "GET, HEAD, POST, PUT, DELETE, PATCH, OPTIONS, CONNECT").end();
-      relay.answered(RequestFilter.UNROUTED, request, 200);
-      return;
-    }
-    String client = request.remoteAddress() == null ? "" : request.remoteAddress().hostAddress();
-    Future<Target> target = RequestFilter.target(relay, active, request.uri(), ForwardedHeaders.clientHost(request),
-        request.getHeader("Proxy-Authorization"), client);
-    if (target.isComplete()) {
-      decided(request, target);
-      return;
-    }
-    // a body must not arrive while nobody reads it; resuming only schedules its delivery, and the
-    // exchange started next pauses the request again before that
-    boolean paused = ErrorResponses.hasBody(request);
-    if (paused) {
-      request.pause();
-    }
-    target.onComplete(ar -> {
-      if (request.response().closed()) {
-        // the client left while the name was resolved: nothing to connect for
-        return;
-      }
-      if (paused) {
-        request.resume();
-      }
-      decided(request, ar);
-    });
   }
 
   private void connect(HttpServerRequest request, ActiveConfig active) {
@@ -83,17 +65,12 @@ public final class ProxyHandler implements Handler<HttpServerRequest> {
     ConnectTunnel.open(relay, active, request, user);
   }
 
-  private void decided(HttpServerRequest request, AsyncResult<Target> ar) {
+  private void upgrade(HttpServerRequest request, AsyncResult<Target> ar) {
     if (ar.failed()) {
       relay.refuse(request, ar.cause() instanceof Refusal r ? r
           : Refusal.of(502, RequestFilter.UNROUTED, String.valueOf(ar.cause().getMessage())));
       return;
     }
-    Limits limits = config.get().config().limits();
-    if (UpstreamHeaders.isWebSocketUpgrade(request)) {
-      new UpgradeExchange(relay, request, ar.result(), limits.tunnelIdleTimeoutMillis()).start();
-    } else {
-      new Exchange(relay, request, ar.result(), limits.maxBody()).start();
-    }
+    new UpgradeExchange(relay, request, ar.result(), config.get().config().limits().tunnelIdleTimeoutMillis()).start();
   }
 }

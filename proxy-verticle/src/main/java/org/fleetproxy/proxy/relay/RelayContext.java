@@ -1,18 +1,16 @@
 package org.fleetproxy.proxy.relay;
 
 import io.vertx.core.http.HttpServerRequest;
-import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.net.NetClient;
-import io.vertx.core.net.SocketAddress;
+import org.fleetproxy.proxy.ingress.WireBytes;
 import org.fleetproxy.proxy.relay.core.Completion;
 import org.fleetproxy.proxy.relay.core.ExchangeContext;
 import org.fleetproxy.proxy.relay.core.Refusal;
 import org.fleetproxy.proxy.relay.core.Target;
-import org.fleetproxy.proxy.ingress.WireBytes;
 
 /**
- * What the Vert.x-level relays (tunnels, upgrades, HTTP/2 clients) need from the proxy instance
- * beyond what every exchange needs.
+ * What the relays on the Vert.x server (CONNECT tunnels, WebSocket upgrades) need from the proxy
+ * instance beyond what every exchange needs.
  */
 public interface RelayContext extends ExchangeContext {
 
@@ -21,19 +19,18 @@ public interface RelayContext extends ExchangeContext {
   /** The client for tunnel connections (CONNECT). */
   NetClient netClient();
 
-  /** The internal HTTP/2 listener cleartext HTTP/2 connections are passed to, or null when h2c is off. */
-  SocketAddress h2cAddress();
-
-  /** The logging phase of an exchange relayed through the Vert.x request and response. */
-  default void completed(Target target, HttpServerRequest request, HttpServerResponse response, int status, long nanos,
-                         long upstreamNanos) {
+  /** The logging phase of an upgrade relayed through the Vert.x request and response. */
+  default void completed(Target target, HttpServerRequest request, int status, long nanos) {
     completed(new Completion(target.routeLabel(), target.user(), target.origin().authority(), request.method().name(),
-        request.uri(), request.remoteAddress() == null ? "-" : request.remoteAddress().hostAddress(), status,
-        request.bytesRead(), response.bytesWritten(), nanos, upstreamNanos), WireBytes.of(request.connection()));
+        request.uri(), client(request), status, request.bytesRead(), request.response().bytesWritten(), nanos, -1),
+        WireBytes.of(request.connection()));
   }
 
-  /** The logging phase of a request the proxy answered itself (a rejection, a tunnel's 200). */
-  void answered(String routeLabel, HttpServerRequest request, int status);
+  /** The logging phase of a request the proxy answered itself (a refusal, a tunnel's 200). */
+  default void answered(String routeLabel, HttpServerRequest request, int status) {
+    answered(new Completion(routeLabel, "-", "-", request.method().name(), request.uri(), client(request), status,
+        request.bytesRead(), request.response().bytesWritten(), 0, -1), WireBytes.of(request.connection()));
+  }
 
   /**
    * Answers a request the request filter refused: counted (by reason too, when it is a rejection),
@@ -48,7 +45,7 @@ public interface RelayContext extends ExchangeContext {
     if (refusal.challenge()) {
       request.response().putHeader("Proxy-Authenticate", "Basic realm=\"proxy\"");
     }
-    ErrorResponses.send(request, refusal.status());
+    ServerAnswers.send(request, refusal.status());
     answered(refusal.route(), request, refusal.status());
   }
 
@@ -57,4 +54,8 @@ public interface RelayContext extends ExchangeContext {
 
   /** Bytes that crossed a tunnel: "in" from the client, "out" to it. */
   void traffic(String direction, String target, String user, HttpServerRequest request, long bytes);
+
+  private static String client(HttpServerRequest request) {
+    return request.remoteAddress() == null ? "-" : request.remoteAddress().hostAddress();
+  }
 }

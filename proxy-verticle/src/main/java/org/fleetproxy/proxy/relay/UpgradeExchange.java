@@ -1,6 +1,12 @@
 package org.fleetproxy.proxy.relay;
 
+import io.netty.handler.codec.http.DefaultHttpRequest;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpVersion;
+import org.fleetproxy.proxy.ingress.ClientPipeline;
 import org.fleetproxy.proxy.relay.core.AcquireFailure;
+import org.fleetproxy.proxy.relay.core.HeaderRules;
 import org.fleetproxy.proxy.relay.core.HopByHop;
 import org.fleetproxy.proxy.relay.core.Target;
 import org.fleetproxy.proxy.timing.TimeoutSweep;
@@ -53,7 +59,8 @@ final class UpgradeExchange implements TimeoutSweep.Watched {
       return;
     }
     lease = ar.result();
-    lease.connection().request(new RequestOptions().setMethod(request.method()).setURI(target.uri()))
+    HttpRequest head = upstreamHead();
+    lease.connection().request(new RequestOptions().setMethod(request.method()).setURI(head.uri()))
         .onComplete(r -> {
           if (r.failed()) {
             lease.discard();
@@ -61,11 +68,22 @@ final class UpgradeExchange implements TimeoutSweep.Watched {
             return;
           }
           upstreamRequest = r.result();
-          UpstreamHeaders.write(request, target, relay.elite(), upstreamRequest.headers(), true);
+          head.headers().forEach(h -> upstreamRequest.headers().add(h.getKey(), h.getValue()));
           sentAt = relay.timeouts().now();
           relay.timeouts().watch(this);
           upstreamRequest.connect().onComplete(this::answered);
         });
+  }
+
+  /** The upstream request's head, by the core's header rules, from the client's. */
+  private HttpRequest upstreamHead() {
+    HttpRequest head = new DefaultHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.valueOf(request.method().name()),
+        request.uri());
+    request.headers().forEach(h -> head.headers().add(h.getKey(), h.getValue()));
+    String client = request.remoteAddress() == null ? "unknown" : request.remoteAddress().hostAddress();
+    HeaderRules.toUpstreamUpgrade(head, target, client, ClientPipeline.tls(request.connection()),
+        request.getHeader("Host"), relay.elite());
+    return head;
   }
 
   private void answered(AsyncResult<HttpClientResponse> ar) {
@@ -120,7 +138,8 @@ final class UpgradeExchange implements TimeoutSweep.Watched {
 
   /**
    * The upstream declined the upgrade: its answer goes to the client as an ordinary response, and
-   * the client connection closes after it (its bytes after the head were never parsed as HTTP).
+   * the client connection closes after it. A body that breaks off resets the response, so the
+   * client never takes it for whole.
    */
   private void refused(HttpClientResponse up) {
     request.resume();
@@ -128,14 +147,14 @@ final class UpgradeExchange implements TimeoutSweep.Watched {
     if (!up.headers().contains("Content-Length")) {
       response.setChunked(true);
     }
-    BodyPump.start(up, response, n -> { }, v -> {
-      response.end().onComplete(x -> request.connection().close());
+    up.pipe().endOnFailure(false).to(response).onComplete(piped -> {
       lease.discard();
       finish(up.statusCode());
-    }, t -> {
-      lease.discard();
-      response.reset();
-      finish(up.statusCode());
+      if (piped.succeeded()) {
+        request.connection().close();
+      } else {
+        response.reset();
+      }
     });
   }
 
@@ -156,14 +175,14 @@ final class UpgradeExchange implements TimeoutSweep.Watched {
       return;
     }
     LOG.log(System.Logger.Level.WARNING, "{0} {1} (upgrade) -> {2}: {3}", request.method(), request.uri(), status, why);
-    ErrorResponses.send(request, status);
+    ServerAnswers.send(request, status);
     finish(status);
   }
 
   private void finish(int status) {
     if (!done) {
       done = true;
-      relay.completed(target, request, response, status, System.nanoTime() - startNanos, -1);
+      relay.completed(target, request, status, System.nanoTime() - startNanos);
     }
   }
 }

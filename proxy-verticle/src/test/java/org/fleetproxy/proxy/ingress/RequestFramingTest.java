@@ -11,6 +11,7 @@ import java.util.Queue;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The framing guard on its own: bytes in, bytes passed on, verdicts out. */
 class RequestFramingTest {
@@ -46,6 +47,23 @@ class RequestFramingTest {
     }
     write("GET /next HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1));
     assertEquals(head.length + 1_000_000 + 31, passed());
+    assertSame(RequestVerdict.ACCEPTED, verdicts.poll());
+    assertSame(RequestVerdict.ACCEPTED, verdicts.poll());
+  }
+
+  /** An upgrade may only follow the whole request: its body passes, and what follows is held until the answer. */
+  @Test
+  void anUpgradeRequestsBodyPassesAndWhatFollowsIsHeldUntilItIsRefused() {
+    byte[] head = ("POST /u HTTP/1.1\r\nHost: x\r\nUpgrade: foo\r\nConnection: upgrade\r\nContent-Length: 5\r\n\r\n"
+        + "hello").getBytes(StandardCharsets.ISO_8859_1);
+    write(head);
+    write("GET /next HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1));
+    assertEquals(head.length, passed(), "the head and its body pass, the next request waits");
+    RequestFraming framing = channel.pipeline().get(RequestFraming.class);
+    assertTrue(framing.awaitingSwitch());
+    framing.refused();
+    channel.runPendingTasks();
+    assertEquals(31, passed(), "refused, the held bytes are read as the next request");
     assertSame(RequestVerdict.ACCEPTED, verdicts.poll());
     assertSame(RequestVerdict.ACCEPTED, verdicts.poll());
   }

@@ -5,9 +5,8 @@ import java.util.List;
 
 /**
  * One combination of client protocol, upstream protocol and proxy mode, and what follows from it:
- * the proxy's configuration, the target a client names, what the upstream should see. Today's
- * relays split along these lines: HTTP/1.1 clients on reverse routes to HTTP/1.1 upstreams take
- * the direct relay, everything else the Vert.x relay.
+ * the proxy's configuration, the target a client names, what the upstream should see. Every
+ * combination is one exchange core behind different adapters.
  */
 public record ParityCombo(Client client, Upstream upstream, Mode mode) {
 
@@ -60,11 +59,6 @@ public record ParityCombo(Client client, Upstream upstream, Mode mode) {
     return null;
   }
 
-  /** Which of today's relays carries this combination. */
-  public boolean direct() {
-    return client == Client.H1 && upstream == Upstream.H1 && mode == Mode.REVERSE;
-  }
-
   /**
    * The proxy's routes or forward settings for an upstream at {@code url} (scheme and authority,
    * ending in "/"); {@code keys} adds ", key: value" pairs to a route's upstream. Forward traffic
@@ -101,7 +95,6 @@ public record ParityCombo(Client client, Upstream upstream, Mode mode) {
 
   @Override
   public String toString() {
-    return client.label + " client, " + upstream.name().toLowerCase() + " upstream, " + mode.name().toLowerCase()
-        + (direct() ? " (direct relay)" : " (Vert.x relay)");
+    return client.label + " client, " + upstream.name().toLowerCase() + " upstream, " + mode.name().toLowerCase();
   }
 }

@@ -83,9 +83,11 @@ public final class Exchange implements UpstreamSide.Reader, TimeoutSweep.Watched
     body.readComplete();
   }
 
-  /** Goes on once the request filter has decided where the request goes. */
+  /** Goes on once the request filter has decided where the request goes; {@code OPTIONS *} goes nowhere. */
   public void start(Future<Target> decided) {
-    if (decided.isComplete()) {
+    if (request.method() == HttpMethod.OPTIONS && "*".equals(uri)) {
+      deliver(ProxyAnswers.options(client.version(), closeAfterAnswer()), 200, RequestFilter.UNROUTED);
+    } else if (decided.isComplete()) {
       decided(decided);
     } else {
       // a body waits meanwhile; the client may leave, which ends the exchange first

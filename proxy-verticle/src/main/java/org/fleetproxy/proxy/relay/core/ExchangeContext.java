@@ -36,4 +36,12 @@ public interface ExchangeContext extends RejectionSink {
    *             head and body bytes are its traffic (an HTTP/2 stream)
    */
   void completed(Completion completion, WireBytes wire);
+
+  /**
+   * The logging phase of a request the proxy answered without an exchange (a head the ingress
+   * checks refused, a tunnel's 200): counted and access-logged like a completion, but not timed.
+   *
+   * @param wire the byte counter of the client connection, or null
+   */
+  void answered(Completion answer, WireBytes wire);
 }

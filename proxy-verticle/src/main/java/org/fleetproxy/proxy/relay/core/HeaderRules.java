@@ -12,6 +12,7 @@ import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.AsciiString;
+import org.fleetproxy.pool.KeepAlivePolicy;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -27,6 +28,8 @@ public final class HeaderRules {
   // names this relay adds are written in the case HTTP/1.1 peers commonly expect
   private static final AsciiString HOST = AsciiString.cached("Host");
   private static final AsciiString TRANSFER_ENCODING = AsciiString.cached("Transfer-Encoding");
+  private static final AsciiString CONNECTION = AsciiString.cached("Connection");
+  private static final AsciiString UPGRADE = AsciiString.cached("Upgrade");
 
   /** Fields that describe one HTTP/1.1 connection and have no place in an HTTP/2 message. */
   private static final AsciiString[] CONNECTION_SPECIFIC = {
@@ -69,6 +72,30 @@ public final class HeaderRules {
   }
 
   /**
+   * As {@link #toUpstream}, for a bodiless upgrade request (WebSocket): {@code Upgrade} and
+   * {@code Connection} are hop-by-hop, so the upgrade is asked for again, of the next hop.
+   */
+  public static void toUpstreamUpgrade(HttpRequest request, Target target, String client, boolean tls,
+                                       String clientHost, boolean elite) {
+    String protocol = request.headers().get(HttpHeaderNames.UPGRADE);
+    toUpstream(request, target, client, tls, clientHost, elite, false);
+    request.headers().set(CONNECTION, UPGRADE).set(UPGRADE, protocol);
+  }
+
+  /** Whether a request asks to switch to WebSocket: {@code Upgrade: websocket} and {@code Connection: upgrade}. */
+  public static boolean webSocketUpgrade(String upgrade, List<String> connection) {
+    if (upgrade == null || !upgrade.trim().equalsIgnoreCase("websocket")) {
+      return false;
+    }
+    for (String c : connection) {
+      if (KeepAlivePolicy.hasToken(c, "upgrade")) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /**
    * Fits a request's fields to HTTP/2, in place, and returns the authority it goes to (the
    * {@code Host} chosen before, which a route may have set), or null. No connection-specific
    * field may appear (RFC 9113, 8.2.2), whatever a route's headers say; {@code TE} only as
@@ -105,7 +132,7 @@ public final class HeaderRules {
   }
 
   /** {@code content-type} as {@code Content-Type}. */
-  public static String titled(String name) {
+  private static String titled(String name) {
     char[] c = name.toCharArray();
     boolean start = true;
     for (int i = 0; i < c.length; i++) {

@@ -17,6 +17,9 @@ public final class ProxyAnswers {
   private static final AsciiString CONNECTION = AsciiString.cached("Connection");
   private static final AsciiString CONTENT_TYPE = AsciiString.cached("Content-Type");
   private static final AsciiString CONTENT_LENGTH = AsciiString.cached("Content-Length");
+  private static final AsciiString ALLOW = AsciiString.cached("Allow");
+  /** What {@code OPTIONS *} is told: every method the proxy relays, and CONNECT. */
+  private static final AsciiString ALLOWED = AsciiString.cached("GET, HEAD, POST, PUT, DELETE, PATCH, OPTIONS, CONNECT");
 
   private ProxyAnswers() {
   }
@@ -29,16 +32,27 @@ public final class ProxyAnswers {
     response.headers()
         .set(CONTENT_TYPE, TEXT_PLAIN)
         .set(CONTENT_LENGTH, response.content().readableBytes());
+    return persistence(response, close);
+  }
+
+  /** The answer to {@code OPTIONS *}, a question to the proxy itself (RFC 9110 9.3.7) that no upstream is asked. */
+  public static FullHttpResponse options(HttpVersion version, boolean close) {
+    FullHttpResponse response = new DefaultFullHttpResponse(version, HttpResponseStatus.OK, Unpooled.EMPTY_BUFFER);
+    response.headers().set(ALLOW, ALLOWED).set(CONTENT_LENGTH, 0);
+    return persistence(response, close);
+  }
+
+  private static FullHttpResponse persistence(FullHttpResponse response, boolean close) {
     if (close) {
       response.headers().set(CONNECTION, HttpHeaderValues.CLOSE);
-    } else if (version == HttpVersion.HTTP_1_0) {
+    } else if (response.protocolVersion() == HttpVersion.HTTP_1_0) {
       response.headers().set(CONNECTION, HttpHeaderValues.KEEP_ALIVE);
     }
     return response;
   }
 
   /** The status's reason phrase; 508, which the codec does not name, is "Loop Detected" (RFC 5842). */
-  public static String reasonPhrase(int status) {
+  private static String reasonPhrase(int status) {
     return status == 508 ? "Loop Detected" : HttpResponseStatus.valueOf(status).reasonPhrase();
   }
 }

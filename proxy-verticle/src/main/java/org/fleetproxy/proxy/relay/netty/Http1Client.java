@@ -1,30 +1,20 @@
 package org.fleetproxy.proxy.relay.netty;
 
-import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelPipeline;
-import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpContent;
-import io.netty.handler.codec.http.HttpHeaderNames;
-import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
-import io.netty.handler.codec.http.HttpResponse;
-import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.util.ReferenceCountUtil;
-import io.vertx.core.Future;
 import io.vertx.core.net.impl.ShutdownEvent;
 import org.fleetproxy.proxy.ActiveConfig;
 import org.fleetproxy.proxy.ingress.ClientPipeline;
 import org.fleetproxy.proxy.ingress.WireBytes;
-import org.fleetproxy.proxy.relay.core.ClientSide;
 import org.fleetproxy.proxy.relay.core.Exchange;
 import org.fleetproxy.proxy.relay.core.ExchangeContext;
 import org.fleetproxy.proxy.relay.core.RequestFilter;
-import org.fleetproxy.proxy.relay.core.ResponsePlan;
-import org.fleetproxy.proxy.relay.core.Target;
 
 import java.net.InetSocketAddress;
 import java.util.ArrayDeque;
@@ -33,51 +23,63 @@ import java.util.function.Supplier;
 /**
  * The HTTP/1.x client adapter, on a client connection between the proxy's ingress handlers and
  * the Vert.x server: each request becomes an {@link Exchange}, one at a time, with pipelined
- * requests held (reading paused) until the one in flight has written its response. What the core
- * does not carry yet (CONNECT, upgrades, heads the checks refused) goes on to the Vert.x server, and so does the rest of that connection, so the two
- * never answer out of order.
+ * requests held (reading paused) until the one in flight has written its response. It answers
+ * the heads the checks refused, and grants {@code Upgrade: h2c} in place. Only a {@code CONNECT}
+ * or a WebSocket upgrade, which end in a byte splice, goes on to the Vert.x server
+ * ({@link ServerTurn}).
  */
-public final class Http1Client extends ChannelInboundHandlerAdapter implements ClientSide {
+public final class Http1Client extends ChannelInboundHandlerAdapter {
 
   private final Supplier<ActiveConfig> config;
   private final ExchangeContext context;
+  /** The HTTP/2 settings of a connection that upgrades to h2c, or null where none may (TLS, h2c off). */
+  private final Http2Ingress.Settings h2c;
   private ChannelHandlerContext ctx;
-  private Http1Response response;
+  private Http1ClientSide side;
   private String client = "-";
-  private boolean tls;
+  private String peer = "-";
   private WireBytes wire;
-  private HttpVersion version;
-  /** Once a request went to the Vert.x server, the rest of the connection does too. */
-  private boolean handedOver;
   private Exchange exchange;
+  /** The h2c upgrade granted to the request in flight, made once that request has ended. */
+  private H2cUpgrade upgrade;
+  private ServerTurn server;
   private final ArrayDeque<Object> held = new ArrayDeque<>(2);
-  private ShutdownEvent shutdown;
+  /** A graceful shutdown began; its event, while the exchange in flight holds it back from the server. */
+  private boolean closing;
+  private ShutdownEvent heldShutdown;
   private boolean bodyBackedUp;
 
-  private Http1Client(Supplier<ActiveConfig> config, ExchangeContext context) {
+  private Http1Client(Supplier<ActiveConfig> config, ExchangeContext context, Http2Ingress.Settings h2c) {
     this.config = config;
     this.context = context;
+    this.h2c = h2c;
   }
 
-  /** Puts the adapter on a client connection's pipeline, after the proxy's own ingress handlers. */
-  public static void install(ChannelPipeline pipeline, Supplier<ActiveConfig> config, ExchangeContext context) {
-    pipeline.addAfter(ClientPipeline.TIMEOUTS, ClientPipeline.DIRECT, new Http1Client(config, context));
+  /**
+   * Puts the adapter on a client connection's pipeline, after the proxy's own ingress handlers.
+   *
+   * @param h2c the settings an {@code Upgrade: h2c} switches to, or null when it is not granted
+   */
+  public static void install(ChannelPipeline pipeline, Supplier<ActiveConfig> config, ExchangeContext context,
+                             Http2Ingress.Settings h2c) {
+    pipeline.addAfter(ClientPipeline.TIMEOUTS, ClientPipeline.DIRECT, new Http1Client(config, context, h2c));
   }
 
   @Override
   public void handlerAdded(ChannelHandlerContext ctx) {
     this.ctx = ctx;
-    this.response = new Http1Response(ctx);
+    this.server = new ServerTurn(ctx);
     if (ctx.channel().remoteAddress() instanceof InetSocketAddress a && a.getAddress() != null) {
       client = a.getAddress().getHostAddress();
+      peer = client + ":" + a.getPort();
     }
-    tls = ctx.pipeline().get(SslHandler.class) != null;
     wire = ctx.pipeline().get(WireBytes.class);
+    side = new Http1ClientSide(this, ctx, client, ctx.pipeline().get(SslHandler.class) != null, wire);
   }
 
   @Override
   public void channelRead(ChannelHandlerContext ctx, Object msg) {
-    if (!handedOver && (!held.isEmpty() || exchange != null && exchange.requestEnded())) {
+    if (!held.isEmpty() || requestInFlightEnded()) {
       // a pipelined request waits for the one in flight
       held.add(msg);
       updateReading();
@@ -86,131 +88,88 @@ public final class Http1Client extends ChannelInboundHandlerAdapter implements C
     }
   }
 
+  /** Whether a request is in flight and all of it has arrived: whatever comes next is the next request. */
+  private boolean requestInFlightEnded() {
+    return exchange != null && exchange.requestEnded();
+  }
+
   private void dispatch(Object msg) {
-    if (handedOver) {
-      ctx.fireChannelRead(msg);
+    if (server.inFlight()) {
+      server.pass(msg);
     } else if (exchange != null) {
       exchange.clientContent((HttpContent) msg);
+    } else if (upgrade != null && msg instanceof LastHttpContent) {
+      ReferenceCountUtil.release(msg);
+      H2cUpgrade granted = upgrade;
+      upgrade = null;
+      granted.switchProtocols(ctx);
     } else if (msg instanceof HttpRequest request) {
-      filter(request);
+      begin(request);
     } else {
       // the rest of a body the adapter stopped reading: the connection is closing
       ReferenceCountUtil.release(msg);
     }
   }
 
-  private void filter(HttpRequest request) {
-    Future<Target> target = forCore(request) ? RequestFilter.target(context, config.get(), request, client) : null;
-    if (target == null) {
-      handedOver = true;
-      ctx.fireChannelRead(request);
+  private void begin(HttpRequest request) {
+    if (!request.decoderResult().isSuccess()) {
+      RefusedHead.answer(ctx, context, request, client, peer, wire);
       return;
     }
-    version = request.protocolVersion();
-    exchange = new Exchange(context, this, request, Http1Upstream::attach);
-    exchange.start(target);
+    if (ServerTurn.takes(request)) {
+      server.begin(request);
+      return;
+    }
+    side.version(request.protocolVersion());
+    if (h2c != null && !closing && H2cUpgrade.asked(request)) {
+      upgrade = H2cUpgrade.prepare(ctx, request, h2c, config, context);
+      if (upgrade != null) {
+        return;
+      }
+    }
+    exchange = new Exchange(context, side, request, Http1Upstream::attach);
+    exchange.start(RequestFilter.target(context, config.get(), request, client));
   }
 
-  /** Whether the core carries {@code request}; the rest is the Vert.x server's. */
-  private boolean forCore(HttpRequest request) {
-    return request.decoderResult().isSuccess() && shutdown == null && request.method() != HttpMethod.CONNECT
-        && !request.headers().contains(HttpHeaderNames.UPGRADE) && !request.uri().equals("*");
+  /** Whether a graceful shutdown began: the exchange in flight is the connection's last. */
+  boolean closing() {
+    return closing;
   }
 
-  @Override
-  public String client() {
-    return client;
-  }
-
-  @Override
-  public boolean tls() {
-    return tls;
-  }
-
-  @Override
-  public HttpVersion version() {
-    return version;
-  }
-
-  @Override
-  public WireBytes wire() {
-    return wire;
-  }
-
-  @Override
-  public boolean closing() {
-    return shutdown != null;
-  }
-
-  @Override
-  public void interim(FullHttpResponse head) {
-    ctx.writeAndFlush(head, ctx.voidPromise());
-  }
-
-  @Override
-  public void head(HttpResponse head, ResponsePlan plan) {
-    response.head(head, plan.keepOpen());
-  }
-
-  @Override
-  public void body(HttpContent part) {
-    response.body(part);
-  }
-
-  @Override
-  public void end(LastHttpContent last) {
-    response.end(last);
-  }
-
-  @Override
-  public void readComplete() {
-    response.readComplete();
-  }
-
-  @Override
-  public boolean writable() {
-    return ctx.channel().isWritable();
-  }
-
-  @Override
-  public void answer(FullHttpResponse answer, boolean close) {
-    ctx.writeAndFlush(answer).addListener(close ? ChannelFutureListener.CLOSE
-        : ChannelFutureListener.FIRE_EXCEPTION_ON_FAILURE);
-  }
-
-  @Override
-  public void abort() {
-    ctx.close();
-  }
-
-  @Override
-  public void bodyBackedUp(boolean backedUp) {
+  /** Stop (true) or resume (false) reading: the upstream is not taking the request body. */
+  void bodyBackedUp(boolean backedUp) {
     bodyBackedUp = backedUp;
     updateReading();
   }
 
   /** The exchange in flight ended; the next held request, if any, goes next. */
-  @Override
-  public void ended(Exchange e, boolean keepOpen) {
+  void ended(Exchange e, boolean keepOpen) {
     if (e != exchange) {
       return;
     }
     exchange = null;
     bodyBackedUp = false;
-    if (!keepOpen || shutdown != null) {
+    if (!keepOpen || closing) {
       releaseHeld();
-      if (shutdown != null) {
-        ctx.fireUserEventTriggered(shutdown);
+      if (heldShutdown != null) {
+        ShutdownEvent s = heldShutdown;
+        heldShutdown = null;
+        ctx.fireUserEventTriggered(s);
       }
       return;
     }
-    while (!held.isEmpty() && ctx.channel().isActive() && (exchange == null || !exchange.requestEnded())) {
+    serveHeld();
+  }
+
+  /** Hands on what was held, up to the end of the next request that takes the connection's turn. */
+  private void serveHeld() {
+    while (!held.isEmpty() && ctx.channel().isActive() && !ctx.isRemoved() && !requestInFlightEnded()) {
       dispatch(held.poll());
     }
-    if (handedOver) {
-      // the server flushes what it wrote for a batch of reads when the batch ends
-      ctx.fireChannelReadComplete();
+    if (ctx.isRemoved()) {
+      return;
     }
+    server.readComplete();
     updateReading();
   }
 
@@ -232,9 +191,8 @@ public final class Http1Client extends ChannelInboundHandlerAdapter implements C
 
   @Override
   public void channelReadComplete(ChannelHandlerContext ctx) {
-    if (handedOver) {
-      ctx.fireChannelReadComplete();
-    } else if (exchange != null) {
+    server.readComplete();
+    if (exchange != null) {
       exchange.clientReadComplete();
     }
   }
@@ -247,12 +205,19 @@ public final class Http1Client extends ChannelInboundHandlerAdapter implements C
     ctx.fireChannelWritabilityChanged();
   }
 
-  /** A graceful shutdown waits for the exchange in flight; the server then closes the idle connection. */
+  /**
+   * A graceful shutdown waits for the exchange in flight, whose answer says the connection closes;
+   * the server closes an idle connection, or one once it has answered its own request. Nothing
+   * after that is served: what was held behind the exchange is dropped with the connection.
+   */
   @Override
   public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
-    if (evt instanceof ShutdownEvent s && exchange != null && !handedOver) {
-      shutdown = s;
-      return;
+    if (evt instanceof ShutdownEvent s) {
+      closing = true;
+      if (exchange != null) {
+        heldShutdown = s;
+        return;
+      }
     }
     ctx.fireUserEventTriggered(evt);
   }
@@ -275,5 +240,11 @@ public final class Http1Client extends ChannelInboundHandlerAdapter implements C
       e.clientGone();
     }
     ctx.fireChannelInactive();
+  }
+
+  /** The connection left HTTP/1 (a tunnel, or h2c): nothing held belongs to what reads it now. */
+  @Override
+  public void handlerRemoved(ChannelHandlerContext ctx) {
+    releaseHeld();
   }
 }

@@ -45,6 +45,12 @@ public final class Http2Ingress {
   public record Settings(int maxStreams, long maxHeaderListSize, long idleTimeoutMillis, long graceMillis) {
   }
 
+  static final String FLUSH = "fleetproxy-h2-flush";
+  static final String IDLE = "fleetproxy-h2-idle";
+  static final String CODEC = "fleetproxy-h2";
+  private static final String STREAMS = "fleetproxy-h2-streams";
+  private static final String LIFE = "fleetproxy-h2-life";
+
   private Http2Ingress() {
   }
 
@@ -89,6 +95,25 @@ public final class Http2Ingress {
 
   private static void install(ChannelPipeline pipeline, Settings settings, Supplier<ActiveConfig> config,
                               ExchangeContext context) {
+    Handlers h = handlers(pipeline, settings, config, context);
+    pipeline.addBefore(ClientPipeline.SERVER, FLUSH, h.flush());
+    pipeline.addBefore(ClientPipeline.SERVER, IDLE, h.idle());
+    pipeline.addBefore(ClientPipeline.SERVER, CODEC, h.codec());
+    pipeline.addBefore(ClientPipeline.SERVER, STREAMS, h.streams());
+    pipeline.addBefore(ClientPipeline.SERVER, LIFE, h.life());
+  }
+
+  /**
+   * The HTTP/2 handlers of one connection, in pipeline order: the flush consolidation, the idle
+   * watch (it sees the raw bytes, so any frame counts as activity), the codec, a child channel per
+   * stream, and the connection's life.
+   */
+  record Handlers(FlushConsolidationHandler flush, IdleStateHandler idle, Http2FrameCodec codec,
+                  Http2MultiplexHandler streams, ChannelInboundHandlerAdapter life) {
+  }
+
+  static Handlers handlers(ChannelPipeline pipeline, Settings settings, Supplier<ActiveConfig> config,
+                           ExchangeContext context) {
     Channel channel = pipeline.channel();
     String client = channel.remoteAddress() instanceof InetSocketAddress a && a.getAddress() != null
         ? a.getAddress().getHostAddress() : "-";
@@ -106,15 +131,12 @@ public final class Http2Ingress {
             new Http2Stream(config, context, client, tls));
       }
     });
-    // a response usually ends on an upstream connection's read, outside this connection's read: without
-    // this every stream's end would be a TLS record and a write of its own
-    pipeline.addBefore(ClientPipeline.SERVER, "fleetproxy-h2-flush",
-        new FlushConsolidationHandler(FlushConsolidationHandler.DEFAULT_EXPLICIT_FLUSH_AFTER_FLUSHES, true));
-    pipeline.addBefore(ClientPipeline.SERVER, "fleetproxy-h2-idle",
-        new IdleStateHandler(0, 0, settings.idleTimeoutMillis(), TimeUnit.MILLISECONDS));
-    pipeline.addBefore(ClientPipeline.SERVER, "fleetproxy-h2", codec);
-    pipeline.addBefore(ClientPipeline.SERVER, "fleetproxy-h2-streams", streams);
-    pipeline.addBefore(ClientPipeline.SERVER, "fleetproxy-h2-life", new ConnectionLife(codec));
+    // a response usually ends on an upstream connection's read, outside this connection's read:
+    // without consolidation every stream's end would be a TLS record and a write of its own
+    FlushConsolidationHandler flush =
+        new FlushConsolidationHandler(FlushConsolidationHandler.DEFAULT_EXPLICIT_FLUSH_AFTER_FLUSHES, true);
+    return new Handlers(flush, new IdleStateHandler(0, 0, settings.idleTimeoutMillis(), TimeUnit.MILLISECONDS),
+        codec, streams, new ConnectionLife(codec));
   }
 
   /** Closes the connection gracefully on shutdown, or when idle with no stream open. */
