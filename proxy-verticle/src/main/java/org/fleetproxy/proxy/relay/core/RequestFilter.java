@@ -163,8 +163,9 @@ public final class RequestFilter {
     boolean tls = at.scheme().equals("https");
     OriginKey.Parent parent = active.parent();
     String connectHost = address == null || address.getHostAddress().equals(at.host()) ? null : address.getHostAddress();
-    OriginTransport transport = connectHost == null ? OriginTransport.HTTP1
-        : new OriginTransport(UpstreamProtocol.H1, null, connectHost, at.port());
+    // over TLS the origin chooses HTTP/2 or HTTP/1.1 by ALPN, as for a route's default; in cleartext it is HTTP/1.1
+    OriginTransport transport = new OriginTransport(UpstreamProtocol.AUTO, tls ? active.config().forward().trust() : null,
+        connectHost, connectHost == null ? 0 : at.port());
     OriginKey origin = new OriginKey(at.scheme(), at.host(), at.port(), tls ? at.host() : null, partition,
         tls ? parent : null, transport);
     if (parent != null && !tls) {
