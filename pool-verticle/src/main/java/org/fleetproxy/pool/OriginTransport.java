@@ -7,14 +7,14 @@ package org.fleetproxy.pool;
  *
  * @param protocol what to speak
  * @param trust what an https origin's certificate must chain to; null for the JDK's default trust
- *              store as Vert.x applies it (forward-proxy traffic)
+ *              store as Vert.x applies it
  * @param connectHost where the TCP connection goes instead of the origin's host, or null; the
  *                    {@code Host} header, SNI and certificate name still follow the origin
  * @param connectPort the port there, when {@code connectHost} is set
  */
 public record OriginTransport(UpstreamProtocol protocol, UpstreamTrust trust, String connectHost, int connectPort) {
 
-  /** HTTP/1.1, the JDK's trust store, straight to the origin: how forward-proxy traffic goes. */
+  /** HTTP/1.1 straight to the origin, with the JDK's trust store over TLS. */
   public static final OriginTransport HTTP1 = new OriginTransport(UpstreamProtocol.H1, null, null, 0);
 
   public OriginTransport {

@@ -32,7 +32,7 @@ abstract class RelayParityFaults extends ParityHarness {
   }
 
   void refused() throws Exception {
-    proxy("http://127.0.0.1:" + Ports.free() + "/", "");
+    proxy(combo.upstreamScheme() + "://127.0.0.1:" + Ports.free() + "/", "");
     assertEquals(502, ask("/app/x").status());
   }
 
@@ -72,7 +72,8 @@ abstract class RelayParityFaults extends ParityHarness {
   }
 
   void invalidHead() throws Exception {
-    RawUpstream up = closeLater(ParityUpstreams.invalidHead(combo.upstream() == ParityCombo.Upstream.H2));
+    RawUpstream up = closeLater(ParityUpstreams.invalidHead(combo.upstream() == ParityCombo.Upstream.H2,
+        combo.upstreamTls() ? upstreamTls() : null));
     proxy(up.url(), "");
     assertEquals(502, ask("/app/x").status());
     assertEquals(1, up.heads.size(), "the request reached the upstream");

@@ -1,5 +1,6 @@
 package org.fleetproxy.proxy.config;
 
+import org.fleetproxy.pool.UpstreamTrust;
 import org.fleetproxy.proxy.destination.Cidr;
 
 import java.net.URI;
@@ -28,7 +29,7 @@ final class ForwardSection {
         f.bool("enabled", true), List.copyOf(users), f.bool("allow-open", false), f.bool("elite", true),
         f.bool("never-ask-for-auth", false), connectPorts(f),
         parent == null ? null : parentProxy(parent, f.key("upstream-proxy")),
-        networks(f, "deny"), networks(f, "allow"));
+        networks(f, "deny"), networks(f, "allow"), trust(f));
     f.finish();
     if (forward.enabled() && users.isEmpty() && !forward.allowOpen() && !ConfigLoader.isLoopback(server.host())) {
       throw new ConfigException("forward: an open forward proxy (no forward.users) on the non-loopback address "
@@ -36,6 +37,15 @@ final class ForwardSection {
           + "to run it on purpose");
     }
     return forward;
+  }
+
+  /**
+   * What the certificate of an https origin named by a client must chain to: the system's CAs,
+   * plus those of {@code forward.ca}. Built only while forward is on, as routes build theirs.
+   */
+  private static UpstreamTrust trust(ConfigNode f) {
+    String ca = f.string("ca", null);
+    return f.bool("enabled", true) ? UpstreamSection.trust(f.key("ca"), ca, false) : null;
   }
 
   private static List<Integer> connectPorts(ConfigNode f) {

@@ -62,10 +62,11 @@ public record ProxyConfig(Server server, Admin admin, Forward forward, List<Rout
    * @param deny networks forward traffic must not reach, on top of the built-in ones
    *             ({@link org.fleetproxy.proxy.destination.DestinationRules#BUILT_IN_DENY})
    * @param allow networks forward traffic may reach even when {@code deny} holds them
+   * @param trust what the certificate of an https origin a client names must chain to; null while forward is off
    */
   public record Forward(boolean enabled, List<String> users, boolean allowOpen, boolean elite,
                         boolean neverAskForAuth, List<Integer> connectPorts, ParentProxy upstreamProxy,
-                        List<Cidr> deny, List<Cidr> allow) {
+                        List<Cidr> deny, List<Cidr> allow, UpstreamTrust trust) {
   }
 
   /**

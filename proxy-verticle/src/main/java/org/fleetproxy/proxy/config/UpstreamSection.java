@@ -101,7 +101,14 @@ final class UpstreamSection {
     if (insecure && ca != null) {
       throw new ConfigException(u.key("ca") + ": has no effect with insecure: true; remove one of them");
     }
-    String key = u.key(insecure ? "insecure" : ca == null ? "url" : "ca");
+    return trust(u.key(insecure ? "insecure" : ca == null ? "url" : "ca"), ca, insecure);
+  }
+
+  /**
+   * What https upstreams must chain to: the system's CAs plus those of {@code ca} when it names a
+   * file, or nothing at all when {@code insecure}. A failure to build it names {@code key}.
+   */
+  static UpstreamTrust trust(String key, String ca, boolean insecure) {
     try {
       return insecure ? UpstreamTrust.insecure() : UpstreamTrust.load(ca == null ? null : Path.of(ca));
     } catch (NoSuchFileException e) {

@@ -67,6 +67,11 @@ public final class RouteTable {
     return out;
   }
 
+  /** Whether {@code host} (any case) has routes of its own, not only those of {@code "*"}. */
+  public boolean hasOwnRoutes(String host) {
+    return byHost.containsKey(host.toLowerCase(Locale.ROOT));
+  }
+
   /**
    * The route for a request, or null.
    *

@@ -1,147 +1,94 @@
 package org.fleetproxy.proxy.support;
 
-import io.vertx.core.Context;
+import io.netty.handler.codec.http2.Http2Headers;
 import io.vertx.core.MultiMap;
-import io.vertx.core.Promise;
-import io.vertx.core.Vertx;
-import io.vertx.core.buffer.Buffer;
-import io.vertx.core.http.HttpClient;
-import io.vertx.core.http.HttpClientOptions;
-import io.vertx.core.http.HttpClientRequest;
-import io.vertx.core.http.HttpConnection;
-import io.vertx.core.http.HttpMethod;
-import io.vertx.core.http.HttpVersion;
-import io.vertx.core.http.PoolOptions;
-import io.vertx.core.http.RequestOptions;
-import io.vertx.core.net.HostAndPort;
-import io.vertx.core.net.PemTrustOptions;
-import io.vertx.core.net.SocketAddress;
 
+import java.net.URI;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Collections;
-import java.util.IdentityHashMap;
 import java.util.List;
-import java.util.Set;
-import java.util.concurrent.TimeUnit;
+import java.util.Locale;
+import java.util.Map;
 
 /**
- * The HTTP/2 side of {@link ParityClient}: Vert.x's client, prior knowledge in cleartext or ALPN
- * over TLS, at most one connection. Every exchange runs on one context of the test's Vert.x, and
- * asks for the body in the callback that gets the response (eclipse-vertx/vert.x#5904).
+ * The HTTP/2 side of {@link ParityClient}, prior knowledge in cleartext or ALPN over TLS, over one
+ * connection. An absolute-form target is sent as HTTP/2 names one (RFC 9113 8.3.1): its scheme in
+ * {@code :scheme}, whatever the connection, its authority in {@code :authority}, the rest in {@code :path}.
  */
 final class H2ParityClient implements ParityClient {
 
-  private final Vertx vertx;
-  private final HttpClient client;
-  private final Context context;
-  private final int port;
-  private final Set<HttpConnection> seen = Collections.newSetFromMap(new IdentityHashMap<>());
+  private final H2FrameClient client;
+  private final String connectionScheme;
 
-  H2ParityClient(Vertx vertx, int port, Path caCert) {
-    this.vertx = vertx;
-    this.port = port;
-    HttpClientOptions options = new HttpClientOptions().setProtocolVersion(HttpVersion.HTTP_2);
-    if (caCert == null) {
-      options.setHttp2ClearTextUpgrade(false);
-    } else {
-      options.setSsl(true).setUseAlpn(true).setTrustOptions(new PemTrustOptions().addCertPath(caCert.toString()));
-    }
-    client = vertx.createHttpClient(options, new PoolOptions().setHttp2MaxSize(1));
-    context = vertx.getOrCreateContext();
+  H2ParityClient(int port, Path caCert) throws Exception {
+    client = caCert == null ? H2FrameClient.cleartext(port) : H2FrameClient.tls(port, caCert);
+    connectionScheme = caCert == null ? "http" : "https";
   }
 
-  private RequestOptions options(Request r) {
-    HostAndPort authority = HostAndPort.parseAuthority(r.authority(), -1);
-    RequestOptions o = new RequestOptions().setMethod(HttpMethod.valueOf(r.method()))
-        .setServer(SocketAddress.inetSocketAddress(port, "127.0.0.1"))
-        .setHost(authority.host()).setPort(authority.port()).setURI(r.target());
-    r.headers().forEach(o::addHeader);
-    return o;
+  private Http2Headers head(Request r) {
+    Http2Headers h;
+    if (r.target().startsWith("/")) {
+      h = H2FrameClient.head(r.method(), connectionScheme, r.authority(), r.target());
+    } else {
+      URI absolute = URI.create(r.target());
+      h = H2FrameClient.head(r.method(), absolute.getScheme(), absolute.getRawAuthority(),
+          absolute.getRawPath() + (absolute.getRawQuery() == null ? "" : "?" + absolute.getRawQuery()));
+    }
+    for (Map.Entry<String, String> field : r.headers()) {
+      h.add(field.getKey().toLowerCase(Locale.ROOT), field.getValue());
+    }
+    if (r.body() != null && !r.lengthless()) {
+      h.set("content-length", String.valueOf(r.body().length));
+    }
+    if (r.expectContinue()) {
+      h.set("expect", "100-continue");
+    }
+    return h;
   }
 
   @Override
   public Answer send(Request r) throws Exception {
-    Promise<Answer> answer = Promise.promise();
-    context.runOnContext(v -> client.request(options(r)).onFailure(answer::tryFail).onSuccess(req -> {
-      track(req);
-      List<Interim> interim = Collections.synchronizedList(new ArrayList<>());
-      req.earlyHintsHandler(h -> interim.add(new Interim(103, h)));
-      int[] status = {0};
-      MultiMap[] headers = {MultiMap.caseInsensitiveMultiMap()};
-      req.exceptionHandler(e -> answer.tryComplete(aborted(status[0], headers[0], interim)));
-      req.response().onFailure(e -> answer.tryComplete(aborted(0, headers[0], interim))).onSuccess(resp -> {
-        status[0] = resp.statusCode();
-        headers[0] = resp.headers();
-        Buffer body = Buffer.buffer();
-        resp.handler(body::appendBuffer);
-        resp.exceptionHandler(e -> answer.tryComplete(new Answer(resp.statusCode(), resp.headers(), body.getBytes(),
-            MultiMap.caseInsensitiveMultiMap(), interim, true)));
-        resp.endHandler(e -> answer.tryComplete(new Answer(resp.statusCode(), resp.headers(), body.getBytes(),
-            resp.trailers(), interim, false)));
-      });
-      if (r.body() == null) {
-        req.end();
-      } else if (r.expectContinue()) {
-        req.putHeader("expect", "100-continue");
-        boolean[] sent = {false};
-        Runnable sendBody = () -> {
-          if (!sent[0]) {
-            sent[0] = true;
-            req.end(Buffer.buffer(r.body()));
-          }
-        };
-        req.continueHandler(x -> {
-          interim.add(new Interim(100, MultiMap.caseInsensitiveMultiMap()));
-          sendBody.run();
-        });
-        req.sendHead();
-        vertx.setTimer(CONTINUE_WAIT_MILLIS, t -> sendBody.run());
-      } else {
-        req.setChunked(r.lengthless());
-        req.end(Buffer.buffer(r.body()));
+    H2FrameClient.Stream stream = client.open(head(r), r.body() == null);
+    if (r.body() != null) {
+      if (r.expectContinue()) {
+        stream.awaitInterim(CONTINUE_WAIT_MILLIS);
       }
-    }));
-    return answer.future().await(20, TimeUnit.SECONDS);
+      stream.data(r.body(), true);
+    }
+    H2FrameClient.Response response = stream.response();
+    List<Interim> interim = new ArrayList<>();
+    for (Http2Headers h : response.interim()) {
+      interim.add(new Interim(Integer.parseInt(h.status().toString()), fields(h)));
+    }
+    return new Answer(response.status(), fields(response.headers()), response.body(), fields(response.trailers()),
+        interim, response.aborted());
   }
 
-  private static Answer aborted(int status, MultiMap headers, List<Interim> interim) {
-    return new Answer(status, headers, new byte[0], MultiMap.caseInsensitiveMultiMap(), interim, true);
+  private static MultiMap fields(Http2Headers h) {
+    MultiMap out = MultiMap.caseInsensitiveMultiMap();
+    for (Map.Entry<CharSequence, CharSequence> field : h) {
+      if (field.getKey().charAt(0) != ':') {
+        out.add(field.getKey().toString(), field.getValue().toString());
+      }
+    }
+    return out;
   }
 
   @Override
   public int leaveMidResponse(Request r) throws Exception {
-    Promise<Integer> left = Promise.promise();
-    context.runOnContext(v -> client.request(options(r)).onFailure(left::tryFail).onSuccess(req -> {
-      track(req);
-      req.exceptionHandler(left::tryFail);
-      req.response().onFailure(left::tryFail).onSuccess(resp -> {
-        resp.exceptionHandler(left::tryFail);
-        resp.handler(chunk -> {
-          req.reset();
-          left.tryComplete(resp.statusCode());
-        });
-      });
-      req.end();
-    }));
-    return left.future().await(20, TimeUnit.SECONDS);
-  }
-
-  private void track(HttpClientRequest req) {
-    synchronized (seen) {
-      seen.add(req.connection());
-    }
+    H2FrameClient.Stream stream = client.open(head(r), true);
+    int status = stream.awaitBody();
+    stream.reset();
+    return status;
   }
 
   @Override
   public int connections() {
-    synchronized (seen) {
-      return seen.size();
-    }
+    return client.connections();
   }
 
   @Override
   public void close() throws Exception {
-    client.close().await(10, TimeUnit.SECONDS);
+    client.close();
   }
 }

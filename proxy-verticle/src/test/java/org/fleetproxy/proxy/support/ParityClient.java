@@ -1,7 +1,6 @@
 package org.fleetproxy.proxy.support;
 
 import io.vertx.core.MultiMap;
-import io.vertx.core.Vertx;
 
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -18,7 +17,7 @@ public interface ParityClient extends AutoCloseable {
   long CONTINUE_WAIT_MILLIS = 2_000;
 
   /**
-   * @param target origin-form path or absolute-form URI (HTTP/1.1 only)
+   * @param target origin-form path or absolute-form URI (over HTTP/2: :scheme, :authority and :path)
    * @param authority {@code Host}, or {@code :authority}
    * @param expectContinue send {@code Expect: 100-continue} and hold the body until 100 (or the wait is over)
    * @param lengthless send the body without announcing its length: chunked, or HTTP/2 DATA until END_STREAM
@@ -90,8 +89,8 @@ public interface ParityClient extends AutoCloseable {
   /** How many connections to the proxy this client has opened. */
   int connections();
 
-  static ParityClient open(ParityCombo.Client protocol, Vertx vertx, int port, Path caCert) throws Exception {
+  static ParityClient open(ParityCombo.Client protocol, int port, Path caCert) throws Exception {
     return protocol == ParityCombo.Client.H1 ? new H1ParityClient(port)
-        : new H2ParityClient(vertx, port, protocol == ParityCombo.Client.H2_TLS ? caCert : null);
+        : new H2ParityClient(port, protocol == ParityCombo.Client.H2_TLS ? caCert : null);
   }
 }

@@ -45,28 +45,28 @@ public record ParityCombo(Client client, Upstream upstream, Mode mode) {
     return all;
   }
 
-  /** Why this combination cannot exist with today's code, or null when it can. */
-  public String impossible() {
-    if (mode == Mode.FORWARD && upstream == Upstream.H2) {
-      return "forward traffic always goes to its origin over HTTP/1.1: no setting chooses HTTP/2 for an origin "
-          + "named by the client";
-    }
-    if (mode == Mode.FORWARD && client.http2()) {
-      return "HTTP/2 has no absolute form (RFC 9113 8.3.1): the request filter knows forward traffic only by an "
-          + "absolute-form target or CONNECT, so an HTTP/2 request naming an origin in :authority is routed as "
-          + "reverse traffic (404 without a route for that host)";
-    }
-    return null;
+  /**
+   * Whether the upstream speaks TLS. Forward traffic reaches HTTP/2 only where ALPN offers it: a
+   * client names an origin, not its protocol, so the proxy cannot know an http:// origin speaks h2c.
+   */
+  public boolean upstreamTls() {
+    return mode == Mode.FORWARD && upstream == Upstream.H2;
+  }
+
+  /** The scheme of the upstream's URL. */
+  public String upstreamScheme() {
+    return upstreamTls() ? "https" : "http";
   }
 
   /**
    * The proxy's routes or forward settings for an upstream at {@code url} (scheme and authority,
    * ending in "/"); {@code keys} adds ", key: value" pairs to a route's upstream. Forward traffic
-   * is not elite here, so that it carries the same forwarding fields as reverse traffic.
+   * is not elite here, so that it carries the same forwarding fields as reverse traffic, and
+   * trusts {@code ca}, which signed the TLS upstreams' certificates.
    */
-  public String config(String url, String keys) {
+  public String config(String url, String keys, String ca) {
     if (mode == Mode.FORWARD) {
-      return "forward: { enabled: true, allow: [127.0.0.0/8], elite: false }\n";
+      return "forward: { enabled: true, allow: [127.0.0.0/8], elite: false, ca: \"" + ca + "\" }\n";
     }
     String version = upstream == Upstream.H2 ? "h2" : "h1";
     return "routes:\n  - host: \"*\"\n    location: " + LOCATION + "\n    upstream: { url: \"" + url

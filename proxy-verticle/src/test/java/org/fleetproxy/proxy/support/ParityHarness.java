@@ -1,7 +1,15 @@
 package org.fleetproxy.proxy.support;
 
+import io.netty.handler.ssl.JdkSslContext;
+import io.netty.handler.ssl.SslContextBuilder;
+import io.netty.handler.ssl.SslProvider;
+import io.vertx.core.Handler;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpVersion;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import io.vertx.core.net.PemKeyCertOptions;
 import org.fleetproxy.pool.PoolVerticle;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -9,9 +17,11 @@ import org.junit.jupiter.api.BeforeAll;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Comparator;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import java.util.stream.Stream;
+import javax.net.ssl.SSLContext;
 
 /**
  * What a parity scenario works with: one combination, a proxy configured for it in front of one
@@ -22,6 +32,7 @@ public abstract class ParityHarness extends ProxyTestBase {
   private static Path pkiDir;
   private static TestPki pki;
   private static TestPki.Pair ingress;
+  private static TestPki.Pair origin;
 
   protected ParityCombo combo;
   /** The upstream's scheme and authority, ending in "/". */
@@ -32,6 +43,7 @@ public abstract class ParityHarness extends ProxyTestBase {
     pkiDir = Files.createTempDirectory("parity-pki");
     pki = TestPki.create(pkiDir, "ingress");
     ingress = pki.server("proxy", "front.test", "localhost", "127.0.0.1");
+    origin = pki.server("origin", "127.0.0.1");
   }
 
   @AfterAll
@@ -46,11 +58,30 @@ public abstract class ParityHarness extends ProxyTestBase {
     url = upstreamUrl;
     String tls = combo.client() == ParityCombo.Client.H2_TLS
         ? ", tls: { cert: \"" + ingress.cert() + "\", key: \"" + ingress.key() + "\" }" : "";
-    startProxy(", event-loops: 1" + tls, combo.config(upstreamUrl, upstreamKeys));
+    startProxy(", event-loops: 1" + tls, combo.config(upstreamUrl, upstreamKeys, pki.caCert().toString()));
+  }
+
+  /** An upstream of this combination's protocol: over TLS with ALPN where {@link ParityCombo#upstreamTls()}. */
+  @Override
+  protected TestUpstream upstream(Handler<HttpServerRequest> handler) {
+    if (!combo.upstreamTls()) {
+      return super.upstream(handler);
+    }
+    HttpServerOptions options = new HttpServerOptions().setSsl(true).setUseAlpn(true)
+        .setAlpnVersions(List.of(HttpVersion.HTTP_2, HttpVersion.HTTP_1_1))
+        .setKeyCertOptions(new PemKeyCertOptions().setCertPath(origin.cert().toString())
+            .setKeyPath(origin.key().toString()));
+    return closeLater(TestUpstream.start(vertx, options, handler));
+  }
+
+  /** The TLS side of a raw upstream with the certificate the proxy trusts. */
+  protected static SSLContext upstreamTls() throws Exception {
+    return ((JdkSslContext) SslContextBuilder.forServer(origin.cert().toFile(), origin.key().toFile())
+        .sslProvider(SslProvider.JDK).build()).context();
   }
 
   protected ParityClient connect() throws Exception {
-    return closeLater(ParityClient.open(combo.client(), vertx, proxyPort, pki.caCert()));
+    return closeLater(ParityClient.open(combo.client(), proxyPort, pki.caCert()));
   }
 
   protected ParityClient.Request request(String method, String path) {

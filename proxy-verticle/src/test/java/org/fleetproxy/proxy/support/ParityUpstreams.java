@@ -14,9 +14,14 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLParameters;
+import javax.net.ssl.SSLServerSocket;
 
 /**
  * Upstream behaviour for either protocol. A Vert.x server answers HTTP/1.1 and, with prior
@@ -56,10 +61,13 @@ public final class ParityUpstreams {
   /**
    * An upstream whose every answer has a head no proxy may relay: over HTTP/1.1 a length and a
    * transfer coding together (RFC 9112 6.3), over HTTP/2 a connection-specific field (RFC 9113 8.2.2).
+   * With {@code tls} it speaks TLS, its ALPN taking {@code h2} alone; else cleartext (HTTP/2 with
+   * prior knowledge).
    */
-  public static RawUpstream invalidHead(boolean http2) throws IOException {
+  public static RawUpstream invalidHead(boolean http2, SSLContext tls) throws IOException {
+    ServerSocket socket = tls == null ? new ServerSocket(0, 50, InetAddress.getLoopbackAddress()) : h2Only(tls);
     if (!http2) {
-      return new RawUpstream((s, u) -> {
+      return new RawUpstream(socket, (s, u) -> {
         InputStream in = s.getInputStream();
         while (true) {
           u.readHead(in);
@@ -68,7 +76,7 @@ public final class ParityUpstreams {
         }
       });
     }
-    return new RawUpstream((s, u) -> {
+    return new RawUpstream(socket, (s, u) -> {
       InputStream in = s.getInputStream();
       OutputStream out = s.getOutputStream();
       in.readNBytes(24);
@@ -90,6 +98,16 @@ public final class ParityUpstreams {
         }
       }
     });
+  }
+
+  /** A TLS server socket on loopback whose ALPN takes {@code h2} alone. */
+  private static ServerSocket h2Only(SSLContext tls) throws IOException {
+    SSLServerSocket socket = (SSLServerSocket) tls.getServerSocketFactory()
+        .createServerSocket(0, 50, InetAddress.getLoopbackAddress());
+    SSLParameters parameters = socket.getSSLParameters();
+    parameters.setApplicationProtocols(new String[] {"h2"});
+    socket.setSSLParameters(parameters);
+    return socket;
   }
 
   private static void write(OutputStream out, String text) throws IOException {

@@ -8,6 +8,7 @@ import java.net.Socket;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
+import javax.net.ssl.SSLServerSocket;
 
 /**
  * An upstream on a plain server socket, one thread per connection, for behaviour a well-made
@@ -26,7 +27,12 @@ public final class RawUpstream implements AutoCloseable {
   public final List<String> heads = new CopyOnWriteArrayList<>();
 
   public RawUpstream(Behaviour behaviour) throws IOException {
-    server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+    this(new ServerSocket(0, 50, InetAddress.getLoopbackAddress()), behaviour);
+  }
+
+  /** Serves on {@code server}, a TLS one (its url https) or not. */
+  public RawUpstream(ServerSocket server, Behaviour behaviour) {
+    this.server = server;
     Thread acceptor = new Thread(() -> {
       while (!server.isClosed()) {
         try {
@@ -56,7 +62,7 @@ public final class RawUpstream implements AutoCloseable {
   }
 
   public String url() {
-    return "http://127.0.0.1:" + port() + "/";
+    return (server instanceof SSLServerSocket ? "https" : "http") + "://127.0.0.1:" + port() + "/";
   }
 
   /** Reads one request head (through the blank line) and records it. */

@@ -6,6 +6,7 @@ import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpVersion;
 
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -15,20 +16,25 @@ import java.util.concurrent.atomic.AtomicInteger;
 /** A real upstream HTTP server on loopback that counts its TCP connections and records requests. */
 public final class TestUpstream implements AutoCloseable {
 
-  /** What the upstream saw of one request; {@code authority} is its {@code Host}, or over HTTP/2 its {@code :authority}. */
-  public record Seen(String method, String uri, MultiMap headers, String authority) {
+  /**
+   * What the upstream saw of one request; {@code authority} is its {@code Host}, or over HTTP/2 its
+   * {@code :authority}; {@code version} the protocol it came in.
+   */
+  public record Seen(String method, String uri, MultiMap headers, String authority, HttpVersion version) {
   }
 
   private final HttpServer server;
   private final String host;
+  private final boolean tls;
   public final AtomicInteger connections = new AtomicInteger();
   /** Connections open right now. */
   public final AtomicInteger open = new AtomicInteger();
   public final List<Seen> requests = new CopyOnWriteArrayList<>();
 
-  private TestUpstream(HttpServer server, String host) {
+  private TestUpstream(HttpServer server, String host, boolean tls) {
     this.server = server;
     this.host = host;
+    this.tls = tls;
   }
 
   public static TestUpstream start(Vertx vertx, Handler<HttpServerRequest> handler) {
@@ -47,7 +53,7 @@ public final class TestUpstream implements AutoCloseable {
   private static TestUpstream start(Vertx vertx, String host, HttpServerOptions options,
                                     Handler<HttpServerRequest> handler) {
     HttpServer server = vertx.createHttpServer(options);
-    TestUpstream up = new TestUpstream(server, host);
+    TestUpstream up = new TestUpstream(server, host, options.isSsl());
     server.connectionHandler(c -> {
       up.connections.incrementAndGet();
       up.open.incrementAndGet();
@@ -55,7 +61,7 @@ public final class TestUpstream implements AutoCloseable {
     });
     server.requestHandler(req -> {
       up.requests.add(new Seen(req.method().name(), req.uri(), MultiMap.caseInsensitiveMultiMap().addAll(req.headers()),
-          req.authority() == null ? null : req.authority().toString()));
+          req.authority() == null ? null : req.authority().toString(), req.version()));
       handler.handle(req);
     });
     try {
@@ -71,7 +77,7 @@ public final class TestUpstream implements AutoCloseable {
   }
 
   public String url() {
-    return "http://" + host + ":" + port() + "/";
+    return (tls ? "https://" : "http://") + host + ":" + port() + "/";
   }
 
   public Seen last() {

@@ -46,7 +46,7 @@ public final class RequestFilter {
    * Where a request goes. Completes at once except for forward traffic to a name, which the
    * destination rules check on its resolved address.
    *
-   * @param host the host the client asked for ({@code Host}, or the {@code :authority}), or null
+   * @param host the {@code Host} field, or null
    * @param credentials the {@code Proxy-Authorization} field, or null
    * @param client the client's address, for a per-client pool partition
    */
@@ -57,16 +57,55 @@ public final class RequestFilter {
       if (at == null) {
         return refused(Refusal.of(400, UNROUTED, "malformed absolute-form target"));
       }
-      if (!active.config().forward().enabled()) {
-        return reverse(active, at.host(), at.pathAndQuery());
-      }
-      String user = user(active, credentials);
-      return user == null ? refused(authRefusal(active, FORWARD)) : forward(context, active, at, user, client);
+      return named(context, active, at, false, credentials, client);
     }
     if (uri.isEmpty() || uri.charAt(0) != '/') {
       return refused(Refusal.of(400, UNROUTED, "request target is not origin-form"));
     }
     return reverse(active, hostOf(host), uri);
+  }
+
+  /**
+   * Where a request from an HTTP/2 client goes. One with {@code :authority} names its origin as an
+   * absolute-form request does; one with only {@code Host} is origin-form, reverse traffic.
+   */
+  public static Future<Target> target(ExchangeContext context, ActiveConfig active, Http2Target target,
+                                      String credentials, String client) {
+    Rejection malformed = target.malformed();
+    if (malformed != null) {
+      return refused(Refusal.counted(UNROUTED, malformed));
+    }
+    AbsoluteTarget at = target.named();
+    if (at == null) {
+      return reverse(active, hostOf(target.host()), target.path());
+    }
+    return named(context, active, at, true, credentials, client);
+  }
+
+  /**
+   * A request that names its origin is forward traffic unless the node serves that host itself:
+   * a host with routes of its own is always served by them, in either form and over either
+   * protocol, so naming it never reaches the forward proxy and never needs its credentials. Over
+   * HTTP/2 every request names its authority, so a catch-all route that takes the path keeps
+   * what it takes too: otherwise a reverse client naming the proxy by a name without routes of
+   * its own would be sent to the forward proxy. A path that cannot be normalised cannot be
+   * matched; it stays with the reverse routes, which refuse it.
+   *
+   * @param everyRequestNamesIt whether the protocol names the authority in every request (HTTP/2)
+   */
+  private static Future<Target> named(ExchangeContext context, ActiveConfig active, AbsoluteTarget at,
+                                      boolean everyRequestNamesIt, String credentials, String client) {
+    if (!active.config().forward().enabled() || active.routes().hasOwnRoutes(at.host())) {
+      return reverse(active, at.host(), at.pathAndQuery());
+    }
+    if (everyRequestNamesIt) {
+      String path = RequestPath.normalize(at.pathAndQuery());
+      if (path == null || active.routes().match(at.host(), path) != null) {
+        return reverse(active, at.host(), at.pathAndQuery());
+      }
+    }
+    String user = user(active, credentials);
+    return user == null ? refused(authRefusal(active, FORWARD)) : forward(context, active, at, user, client);
   }
 
   private static Future<Target> reverse(ActiveConfig active, String host, String target) {
@@ -124,8 +163,9 @@ public final class RequestFilter {
     boolean tls = at.scheme().equals("https");
     OriginKey.Parent parent = active.parent();
     String connectHost = address == null || address.getHostAddress().equals(at.host()) ? null : address.getHostAddress();
-    OriginTransport transport = connectHost == null ? OriginTransport.HTTP1
-        : new OriginTransport(UpstreamProtocol.H1, null, connectHost, at.port());
+    // over TLS the origin chooses HTTP/2 or HTTP/1.1 by ALPN, as for a route's default; in cleartext it is HTTP/1.1
+    OriginTransport transport = new OriginTransport(UpstreamProtocol.AUTO, tls ? active.config().forward().trust() : null,
+        connectHost, connectHost == null ? 0 : at.port());
     OriginKey origin = new OriginKey(at.scheme(), at.host(), at.port(), tls ? at.host() : null, partition,
         tls ? parent : null, transport);
     if (parent != null && !tls) {

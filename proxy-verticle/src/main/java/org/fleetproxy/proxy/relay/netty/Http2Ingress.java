@@ -127,8 +127,9 @@ public final class Http2Ingress {
     Http2MultiplexHandler streams = new Http2MultiplexHandler(new ChannelInitializer<Http2StreamChannel>() {
       @Override
       protected void initChannel(Http2StreamChannel stream) {
-        stream.pipeline().addLast(new Http2StreamFrameToHttpObjectCodec(true),
-            new Http2Stream(config, context, client, tls));
+        Http2Stream adapter = new Http2Stream(config, context, client, tls);
+        stream.pipeline().addLast(new Http2TargetReader(adapter::target), new Http2StreamFrameToHttpObjectCodec(true),
+            adapter);
       }
     });
     // a response usually ends on an upstream connection's read, outside this connection's read:

@@ -21,6 +21,7 @@ import org.fleetproxy.proxy.relay.core.ClientSide;
 import org.fleetproxy.proxy.relay.core.Exchange;
 import org.fleetproxy.proxy.relay.core.ExchangeContext;
 import org.fleetproxy.proxy.relay.core.HeaderRules;
+import org.fleetproxy.proxy.relay.core.Http2Target;
 import org.fleetproxy.proxy.relay.core.RequestFilter;
 import org.fleetproxy.proxy.relay.core.ResponsePlan;
 
@@ -41,6 +42,8 @@ final class Http2Stream extends ChannelInboundHandlerAdapter implements ClientSi
   private final boolean tls;
   private ChannelHandlerContext ctx;
   private Exchange exchange;
+  /** What the request's HEADERS frame named, read before the translation. */
+  private Http2Target target;
   private long maxBody;
   private long bodyBytes;
 
@@ -49,6 +52,11 @@ final class Http2Stream extends ChannelInboundHandlerAdapter implements ClientSi
     this.context = context;
     this.client = client;
     this.tls = tls;
+  }
+
+  /** The target of this stream's request, as {@link Http2TargetReader} read it. */
+  void target(Http2Target named) {
+    this.target = named;
   }
 
   @Override
@@ -90,8 +98,8 @@ final class Http2Stream extends ChannelInboundHandlerAdapter implements ClientSi
       exchange.clientFailed(new Rejection(413, "body-too-large", "content-length over " + maxBody + " bytes"));
       return;
     }
-    exchange.start(RequestFilter.target(context, active, request.uri(), headers.get(HttpHeaderNames.HOST),
-        headers.get(HttpHeaderNames.PROXY_AUTHORIZATION), client));
+    exchange.start(RequestFilter.target(context, active, target, headers.get(HttpHeaderNames.PROXY_AUTHORIZATION),
+        client));
     if (decoded instanceof LastHttpContent) {
       exchange.clientContent(LastHttpContent.EMPTY_LAST_CONTENT);
     }
