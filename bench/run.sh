@@ -21,7 +21,7 @@ cd "$(dirname "$0")/.."
 ROUNDS=${ROUNDS:-3}
 DURATION=${DURATION:-8}
 WARMUP=${WARMUP:-5}
-WARMUP_ROUNDS=${WARMUP_ROUNDS:-12}
+WARMUP_ROUNDS=${WARMUP_ROUNDS:-24}
 BASE=${BENCH_PORT_BASE:-18100}
 RELAY_CPU=${RELAY_CPU:-1}
 LOAD_CPU=${LOAD_CPU:-0}
@@ -246,14 +246,31 @@ round() { # tool conns seconds extra-args url cpu-pids
     'BEGIN { split(l, f, " "); printf "%s %.2f\n", l, (f[6] > 0 ? d * 1e6 / hz / f[6] : 0) }'
 }
 # Warm-up rounds of WARMUP seconds until two in a row cost the relay within 10% of the same CPU
-# per request: a JVM that shares its one core with its own JIT compilers takes far longer to
-# reach its steady state than one that can compile on a second core, and a fixed warm-up would
-# measure how far compilation got instead of the relay.
+# per request and its JIT compilers used at most 2% of the last round: a JVM that shares its one
+# core with its own compilers takes far longer to reach its steady state than one that can compile
+# on a second core, and a fixed warm-up would measure how far compilation got instead of the
+# relay. A steady rate of compilation also looks settled by CPU per request alone, hence both.
+jit_ticks() { # pid...: CPU time of their JIT compiler threads (none for nginx or squid), in clock ticks
+  local p t n=0
+  for p in "$@"; do
+    for t in /proc/"$p"/task/*; do
+      case $(cat "$t/comm" 2>/dev/null) in
+        C1\ CompilerThre*|C2\ CompilerThre*) n=$((n + $(awk '{ sub(/^.*\) /, ""); print $12 + $13 }' "$t/stat"))) ;;
+      esac
+    done
+  done
+  echo "$n"
+}
 warm_up() { # tool conns extra-args url cpu-pids -> succeeds once settled
-  local prev=0 cur
+  local prev=0 cur jit
   for _ in $(seq 1 "$WARMUP_ROUNDS"); do
+    # shellcheck disable=SC2086
+    jit=$(jit_ticks $5)
     cur=$(round "$1" "$2" "$WARMUP" "$3" "$4" "$5" | awk '{ print $NF }')
-    awk -v a="$prev" -v b="$cur" 'BEGIN { exit !(a > 0 && b > 0 && (a > b ? a - b : b - a) <= 0.1 * b) }' && return 0
+    # shellcheck disable=SC2086
+    jit=$(( $(jit_ticks $5) - jit ))
+    awk -v a="$prev" -v b="$cur" -v j="$jit" -v most=$((WARMUP * HZ / 50)) \
+      'BEGIN { exit !(a > 0 && b > 0 && (a > b ? a - b : b - a) <= 0.1 * b && j <= most) }' && return 0
     prev=$cur
   done
   return 1

@@ -224,6 +224,22 @@ class H2cTest extends ProxyTestBase {
     assertEquals(1, up.connections.get());
   }
 
+  /**
+   * An upgraded request was origin-form and stays so as stream 1: its {@code Host} does not become
+   * an {@code :authority} naming an origin, which would make it forward traffic where the forward
+   * proxy may reach that host.
+   */
+  @Test
+  void anUpgradedRequestStaysReverseTraffic() throws Exception {
+    startProxy("forward: { enabled: true, allow: [\"127.0.0.1/32\"] }\nroutes:\n"
+        + "  - host: app.test\n    location: /\n    upstream: { url: \"" + up.url() + "\" }\n");
+    Curl.Outcome r = Curl.run(List.of("--http2", "-H", "Host: 127.0.0.1:" + up.port(),
+        "-w", " %{http_code} %{http_version}", url("/a")), null, 20);
+    assertEquals(0, r.exit(), r.stderr());
+    assertTrue(r.head().endsWith(" 404 2"), r.head());
+    assertEquals(0, up.requests.size(), "the request reached the upstream as forward traffic");
+  }
+
   @Test
   void h2cOffServesHttp11Only() throws Exception {
     startProxy(", h2c: false", "routes:\n" + route("/", up.url()));

@@ -1,9 +1,11 @@
 package org.fleetproxy.proxy.destination;
 
+import io.netty.util.NetUtil;
 import org.fleetproxy.proxy.config.ProxyConfig;
 import org.fleetproxy.proxy.ingress.Rejection;
 
 import java.net.InetAddress;
+import java.net.UnknownHostException;
 import java.util.List;
 import java.util.stream.Stream;
 
@@ -71,6 +73,27 @@ public final class DestinationRules {
     }
     String rule = configured != null ? "forward.deny " + configured : "the built-in forward.deny " + builtIn;
     return new Rejection(403, DENIED, where + " is in " + rule + " and not in forward.allow");
+  }
+
+  /**
+   * Whether {@code host:port} is this node's ingress listener by its address (a literal address,
+   * or {@code localhost}): an HTTP/2 client names the proxy itself in every {@code :authority},
+   * and such a request is addressed to this node, not to be proxied back to it.
+   */
+  public boolean isIngress(String host, int port) {
+    OwnListener ingress = own.get(0);
+    if (host.equalsIgnoreCase("localhost")) {
+      return ingress.matches(Cidr.canonical(InetAddress.getLoopbackAddress()), port);
+    }
+    byte[] raw = NetUtil.createByteArrayFromIpAddressString(host);
+    if (raw == null) {
+      return false;
+    }
+    try {
+      return ingress.matches(Cidr.canonical(InetAddress.getByAddress(raw)), port);
+    } catch (UnknownHostException e) {
+      return false;
+    }
   }
 
   /** The first network holding {@code address}, or null. */

@@ -88,7 +88,8 @@ public final class RequestFilter {
    * protocol, so naming it never reaches the forward proxy and never needs its credentials. Over
    * HTTP/2 every request names its authority, so a catch-all route that takes the path keeps
    * what it takes too: otherwise a reverse client naming the proxy by a name without routes of
-   * its own would be sent to the forward proxy. A path that cannot be normalised cannot be
+   * its own would be sent to the forward proxy. For the same reason an authority that is this
+   * node's ingress by its address is served by the routes, which answer 404 where none matches. A path that cannot be normalised cannot be
    * matched; it stays with the reverse routes, which refuse it.
    *
    * @param everyRequestNamesIt whether the protocol names the authority in every request (HTTP/2)
@@ -100,7 +101,8 @@ public final class RequestFilter {
     }
     if (everyRequestNamesIt) {
       String path = RequestPath.normalize(at.pathAndQuery());
-      if (path == null || active.routes().match(at.host(), path) != null) {
+      if (path == null || active.routes().match(at.host(), path) != null
+          || active.destinations().isIngress(at.host(), at.port())) {
         return reverse(active, at.host(), at.pathAndQuery());
       }
     }

@@ -19,6 +19,7 @@ import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http2.Http2CodecUtil;
 import io.netty.handler.codec.http2.Http2Exception;
 import io.netty.handler.codec.http2.Http2FrameCodec;
+import io.netty.handler.codec.http2.Http2Headers;
 import io.netty.handler.codec.http2.Http2ServerUpgradeCodec;
 import io.netty.handler.codec.http2.HttpConversionUtil;
 import org.fleetproxy.pool.KeepAlivePolicy;
@@ -115,7 +116,7 @@ final class H2cUpgrade {
     Http2FrameCodec frames = handlers.codec();
     try {
       frames.decoder().frameListener().onHeadersRead(pipeline.context(frames),
-          Http2CodecUtil.HTTP_UPGRADE_STREAM_ID, HttpConversionUtil.toHttp2Headers(request, true), 0, true);
+          Http2CodecUtil.HTTP_UPGRADE_STREAM_ID, originForm(request), 0, true);
     } catch (Http2Exception | IllegalArgumentException e) {
       // a head HTTP/2 cannot carry; the framing checks let few through, but none may hang the connection
       pipeline.close();
@@ -125,5 +126,20 @@ final class H2cUpgrade {
     ClientPipeline.uninstall(pipeline);
     pipeline.channel().config().setAutoRead(true);
     pipeline.fireChannelReadComplete();
+  }
+
+  /**
+   * The upgraded request as HTTP/2 fields that keep its origin form: the translation would move
+   * {@code Host} into {@code :authority}, which over HTTP/2 names the origin the way an
+   * absolute-form target does, and could make a reverse request forward traffic.
+   */
+  private static Http2Headers originForm(FullHttpRequest request) {
+    Http2Headers headers = HttpConversionUtil.toHttp2Headers(request, true);
+    CharSequence authority = headers.authority();
+    if (authority != null) {
+      headers.remove(Http2Headers.PseudoHeaderName.AUTHORITY.value());
+      headers.set(HttpHeaderNames.HOST, authority);
+    }
+    return headers;
   }
 }
