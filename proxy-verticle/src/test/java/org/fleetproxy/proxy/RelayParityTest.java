@@ -12,13 +12,11 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 import java.util.List;
-import java.util.function.Function;
 import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * One table of relay behaviour, run over every combination of client protocol, upstream protocol
@@ -31,8 +29,7 @@ class RelayParityTest extends RelayParityFaults {
     void run(RelayParityTest t) throws Exception;
   }
 
-  /** @param notFor why a combination cannot run this scenario, or null */
-  record Scenario(String name, Body body, Function<ParityCombo, String> notFor) {
+  record Scenario(String name, Body body) {
     @Override
     public String toString() {
       return name;
@@ -40,11 +37,8 @@ class RelayParityTest extends RelayParityFaults {
   }
 
   private static Scenario scenario(String name, Body body) {
-    return new Scenario(name, body, c -> null);
+    return new Scenario(name, body);
   }
-
-  private static final String FORWARD_DEADLINES = "forward traffic has fixed deadlines (30 s for a response head, "
-      + "60 s of silence mid-body) that no setting shortens";
 
   static final List<Scenario> TABLE = List.of(
       scenario("routing: the location is taken off and the upstream base joined", RelayParityTest::routing),
@@ -57,10 +51,8 @@ class RelayParityTest extends RelayParityFaults {
       scenario("connection closed mid-body without a length: the client sees an abort", RelayParityTest::closedMidOpenBody),
       scenario("invalid response head is 502", RelayParityTest::invalidHead),
       scenario("untrusted upstream certificate is 502", RelayParityTest::untrusted),
-      new Scenario("no response head within upstream.timeout is 504", RelayParityTest::headTimeout,
-          c -> c.mode() == ParityCombo.Mode.FORWARD ? FORWARD_DEADLINES : null),
-      new Scenario("silence mid-body beyond upstream.read-timeout aborts", RelayParityTest::readTimeout,
-          c -> c.mode() == ParityCombo.Mode.FORWARD ? FORWARD_DEADLINES : null),
+      scenario("no response head within the timeout is 504", RelayParityTest::headTimeout),
+      scenario("silence mid-body beyond the read timeout aborts", RelayParityTest::readTimeout),
       scenario("a request body without a length reaches the upstream whole", RelayParityTest::lengthlessBody),
       scenario("100 Continue reaches a client that expects it", RelayParityTest::continues),
       scenario("103 Early Hints reach the client before the final response", RelayParityTest::earlyHints),
@@ -79,8 +71,6 @@ class RelayParityTest extends RelayParityFaults {
   @ParameterizedTest(name = "{0} | {1}")
   @MethodSource("table")
   void relay(Scenario scenario, ParityCombo combination) throws Exception {
-    String notFor = scenario.notFor().apply(combination);
-    assumeTrue(notFor == null, notFor);
     combo = combination;
     scenario.body().run(this);
   }

@@ -29,7 +29,8 @@ final class ForwardSection {
         f.bool("enabled", true), List.copyOf(users), f.bool("allow-open", false), f.bool("elite", true),
         f.bool("never-ask-for-auth", false), connectPorts(f),
         parent == null ? null : parentProxy(parent, f.key("upstream-proxy")),
-        networks(f, "deny"), networks(f, "allow"), trust(f));
+        networks(f, "deny"), networks(f, "allow"), trust(f),
+        ConfigLoader.positive(f, "timeout", 30_000), ConfigLoader.positive(f, "read-timeout", 60_000));
     f.finish();
     if (forward.enabled() && users.isEmpty() && !forward.allowOpen() && !ConfigLoader.isLoopback(server.host())) {
       throw new ConfigException("forward: an open forward proxy (no forward.users) on the non-loopback address "

@@ -66,7 +66,8 @@ public record ProxyConfig(Server server, Admin admin, Forward forward, List<Rout
    */
   public record Forward(boolean enabled, List<String> users, boolean allowOpen, boolean elite,
                         boolean neverAskForAuth, List<Integer> connectPorts, ParentProxy upstreamProxy,
-                        List<Cidr> deny, List<Cidr> allow, UpstreamTrust trust) {
+                        List<Cidr> deny, List<Cidr> allow, UpstreamTrust trust, long timeoutMillis,
+                        long readTimeoutMillis) {
   }
 
   /**

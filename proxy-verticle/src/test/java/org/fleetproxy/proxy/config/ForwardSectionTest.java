@@ -7,13 +7,14 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotSame;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** {@code forward.ca}: what the certificates of https origins named by clients must chain to. */
+/** {@code forward.ca}, {@code forward.timeout} and {@code forward.read-timeout}. */
 class ForwardSectionTest {
 
   @TempDir
@@ -38,5 +39,16 @@ class ForwardSectionTest {
     String message = assertThrows(ConfigException.class, () -> forward("ca: \"" + dir.resolve("none.pem") + "\""))
         .getMessage();
     assertTrue(message.contains("forward.ca: cannot read") && message.contains("none.pem"), message);
+  }
+
+  @Test
+  void deadlinesDefaultAsARoutesDoAndABadOneNamesItsKey() {
+    assertEquals(30_000, forward("enabled: true").timeoutMillis());
+    assertEquals(60_000, forward("enabled: true").readTimeoutMillis());
+    ProxyConfig.Forward set = forward("timeout: 2s, read-timeout: 500ms");
+    assertEquals(2_000, set.timeoutMillis());
+    assertEquals(500, set.readTimeoutMillis());
+    String message = assertThrows(ConfigException.class, () -> forward("read-timeout: soon")).getMessage();
+    assertTrue(message.contains("forward.read-timeout"), message);
   }
 }

@@ -66,7 +66,7 @@ public record ParityCombo(Client client, Upstream upstream, Mode mode) {
    */
   public String config(String url, String keys, String ca) {
     if (mode == Mode.FORWARD) {
-      return "forward: { enabled: true, allow: [127.0.0.0/8], elite: false, ca: \"" + ca + "\" }\n";
+      return "forward: { enabled: true, allow: [127.0.0.0/8], elite: false, ca: \"" + ca + "\"" + keys + " }\n";
     }
     String version = upstream == Upstream.H2 ? "h2" : "h1";
     return "routes:\n  - host: \"*\"\n    location: " + LOCATION + "\n    upstream: { url: \"" + url

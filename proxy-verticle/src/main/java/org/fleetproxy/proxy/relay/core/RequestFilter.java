@@ -10,6 +10,7 @@ import org.fleetproxy.pool.OriginTransport;
 import org.fleetproxy.pool.PoolSettings;
 import org.fleetproxy.pool.UpstreamProtocol;
 import org.fleetproxy.proxy.ActiveConfig;
+import org.fleetproxy.proxy.config.ProxyConfig;
 import org.fleetproxy.proxy.ingress.Rejection;
 import org.fleetproxy.proxy.route.RequestPath;
 import org.fleetproxy.proxy.route.Route;
@@ -28,8 +29,6 @@ public final class RequestFilter {
   public static final String UNROUTED = "none";
   public static final String FORWARD = "forward";
   /** Forward-proxy requests have no route of their own to take timeouts from. */
-  private static final long FORWARD_TIMEOUT_MILLIS = 30_000;
-  private static final long FORWARD_READ_TIMEOUT_MILLIS = 60_000;
   private static final MultiMap NO_HEADERS = MultiMap.caseInsensitiveMultiMap();
 
   private RequestFilter() {
@@ -161,22 +160,23 @@ public final class RequestFilter {
    */
   private static Target forwardTarget(ActiveConfig active, AbsoluteTarget at, String user, String client,
                                       InetAddress address) {
+    ProxyConfig.Forward f = active.config().forward();
     String partition = active.config().pool().reuse() == PoolSettings.Reuse.PER_CLIENT ? user + "@" + client : null;
     boolean tls = at.scheme().equals("https");
     OriginKey.Parent parent = active.parent();
     String connectHost = address == null || address.getHostAddress().equals(at.host()) ? null : address.getHostAddress();
     // over TLS the origin chooses HTTP/2 or HTTP/1.1 by ALPN, as for a route's default; in cleartext it is HTTP/1.1
-    OriginTransport transport = new OriginTransport(UpstreamProtocol.AUTO, tls ? active.config().forward().trust() : null,
+    OriginTransport transport = new OriginTransport(UpstreamProtocol.AUTO, tls ? f.trust() : null,
         connectHost, connectHost == null ? 0 : at.port());
     OriginKey origin = new OriginKey(at.scheme(), at.host(), at.port(), tls ? at.host() : null, partition,
         tls ? parent : null, transport);
     if (parent != null && !tls) {
       OriginKey viaParent = new OriginKey("http", parent.host(), parent.port(), null, partition);
       return new Target(viaParent, "http://" + origin.hostHeader() + at.pathAndQuery(), origin.hostHeader(),
-          FORWARD_TIMEOUT_MILLIS, FORWARD_READ_TIMEOUT_MILLIS, active.parentHeaders(), FORWARD, true, user);
+          f.timeoutMillis(), f.readTimeoutMillis(), active.parentHeaders(), FORWARD, true, user);
     }
     return new Target(origin, at.pathAndQuery(), origin.hostHeader(),
-        FORWARD_TIMEOUT_MILLIS, FORWARD_READ_TIMEOUT_MILLIS, NO_HEADERS, FORWARD, true, user);
+        f.timeoutMillis(), f.readTimeoutMillis(), NO_HEADERS, FORWARD, true, user);
   }
 
   private static Future<Target> refused(Refusal refusal) {
