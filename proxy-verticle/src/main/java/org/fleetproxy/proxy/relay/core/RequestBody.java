@@ -79,7 +79,7 @@ final class RequestBody {
       }
     }
     if (!complete) {
-      upstream.flush();
+      upstream.flushSoon();
       client.bodyBackedUp(!upstream.writable());
     }
   }
@@ -131,9 +131,6 @@ final class RequestBody {
     }
     upstream.write(content);
     exchange.active();
-    if (!upstream.writable()) {
-      client.bodyBackedUp(true);
-    }
   }
 
   private void sentAll() {
@@ -141,10 +138,18 @@ final class RequestBody {
     exchange.requestSent();
   }
 
-  /** The client's read batch ended: what it brought goes out together. */
+  /**
+   * The client's read batch ended: what it brought goes out together, and only then is the
+   * upstream's backlog weighed. A batch is bounded by the reads of one event-loop turn; checking
+   * each part instead would pause and resume reading the client (two system calls) whenever one
+   * batch alone passes the high-water mark, before a write could have taken any of it.
+   */
   void readComplete() {
     if (upstream != null && !complete) {
       upstream.flush();
+      if (!upstream.writable()) {
+        client.bodyBackedUp(true);
+      }
     }
   }
 

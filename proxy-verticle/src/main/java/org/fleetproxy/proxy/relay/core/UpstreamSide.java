@@ -33,6 +33,12 @@ public interface UpstreamSide {
 
   void flush();
 
+  /**
+   * Flushes once this turn of the event loop is over: a head whose body is being read in the same
+   * turn goes out with the first of it, in one write instead of two.
+   */
+  void flushSoon();
+
   boolean writable();
 
   void readPaused(boolean paused);

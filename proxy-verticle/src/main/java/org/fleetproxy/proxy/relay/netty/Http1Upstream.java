@@ -87,6 +87,11 @@ public final class Http1Upstream extends ChannelInboundHandlerAdapter implements
   }
 
   @Override
+  public void flushSoon() {
+    ctx.channel().eventLoop().execute(ctx::flush);
+  }
+
+  @Override
   public boolean writable() {
     return ctx.channel().isWritable();
   }

@@ -200,6 +200,10 @@ final class Http2Upstream implements UpstreamSide {
   }
 
   @Override
+  public void flushSoon() {
+  }
+
+  @Override
   public boolean writable() {
     return stream == null || !stream.writeQueueFull();
   }
