@@ -68,7 +68,7 @@ final class HostLimits {
       return h.unused() ? null : h;
     });
     if (granted[0] != null) {
-      granted[0].queue.slotGranted(granted[0]);
+      granted[0].waiters.slotGranted(granted[0]);
     }
   }
 

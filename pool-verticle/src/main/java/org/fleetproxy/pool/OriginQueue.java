@@ -15,7 +15,7 @@ import java.util.Iterator;
  * recently used first, and for origins that may speak HTTP/2 the {@link SharedConnections} leased
  * stream by stream. Only ever touched from that partition's event loop, so it needs no locking.
  */
-final class OriginQueue {
+final class OriginQueue implements CapWaiters.Connections {
 
   final OriginKey key;
   /** {@code scheme://host:port}: what {@code pool.max-per-host} counts connections of. */
@@ -34,7 +34,7 @@ final class OriginQueue {
   private final EnumMap<CloseReason, Long> closed = new EnumMap<>(CloseReason.class);
   /** Set when the origin was taken out of service; cleared by the next acquire. */
   private boolean retired;
-  private final CapWaiters capWaiters = new CapWaiters();
+  private final CapWaiters capWaiters;
   /** When the last acquire came: the queue may be dropped once unused for the idle timeout after it. */
   long lastAcquire;
   /** When the sweep first found the queue unused since it was last in use, or 0. */
@@ -46,6 +46,7 @@ final class OriginQueue {
     this.host = key.scheme() + "://" + key.authority();
     this.dialer = new OriginDialer(key, loop.client(key));
     this.shared = key.transport().protocol().mayMultiplex() ? new SharedConnections(this) : null;
+    this.capWaiters = new CapWaiters(loop, host, this);
   }
 
   Future<PooledConnection> acquire(boolean fresh) {
@@ -65,7 +66,8 @@ final class OriginQueue {
   }
 
   /** A stream on a shared connection with room, else an idle connection that is open and not expired, else null. */
-  private PooledConnection leaseIdle(long now) {
+  @Override
+  public PooledConnection leaseIdle(long now) {
     if (shared != null) {
       PooledConnection stream = shared.lease(now);
       if (stream != null) {
@@ -86,8 +88,8 @@ final class OriginQueue {
     return null;
   }
 
-  /** Whether {@link #leaseIdle} would find something; idle connections found unusable close on the way. */
-  private boolean hasIdle(long now) {
+  @Override
+  public boolean hasIdle(long now) {
     if (shared != null && shared.hasRoom(now)) {
       return true;
     }
@@ -107,54 +109,7 @@ final class OriginQueue {
    * completes after the deadline is closed at once.
    */
   private Future<PooledConnection> connect() {
-    return loop.onOwnContext(this::openWithinCap);
-  }
-
-  /**
-   * Opens a connection if the host is below {@code pool.max-per-host}; else waits, up to the
-   * connect timeout, for one of this queue's connections to come free or for a slot.
-   */
-  private Future<PooledConnection> openWithinCap() {
-    PoolSettings settings = loop.settings();
-    SlotWaiter w = new SlotWaiter(this, loop.now());
-    if (loop.hosts().takeOrQueue(host, settings.maxPerHost(), w)) {
-      return open();
-    }
-    capWaiters.add(w);
-    w.timer = loop.vertx().setTimer(settings.connectTimeoutMillis(), id -> capTimedOut(w, settings.maxPerHost()));
-    return w.promise.future();
-  }
-
-  /** A slot came free for {@code w}, on whichever event loop: it opens its connection on this one. */
-  void slotGranted(SlotWaiter w) {
-    loop.execute(() -> {
-      capWaiters.remove(w);
-      loop.vertx().cancelTimer(w.timer);
-      open().onComplete(w.promise);
-    });
-  }
-
-  private void capTimedOut(SlotWaiter w, int cap) {
-    if (!w.settle()) {
-      return;
-    }
-    capWaiters.timedOut(w);
-    loop.hosts().forget(host, w);
-    w.promise.fail(new PoolExhaustedException(host, cap, loop.now() - w.since));
-  }
-
-  /** Gives what has room now to the acquires waiting here for the cap, oldest first. */
-  private void handOver() {
-    long now = loop.now();
-    while (!capWaiters.isEmpty() && hasIdle(now)) {
-      SlotWaiter w = capWaiters.claimOldest();
-      if (w == null) {
-        return;
-      }
-      loop.vertx().cancelTimer(w.timer);
-      loop.hosts().forget(host, w);
-      w.promise.complete(leaseIdle(now));
-    }
+    return loop.onOwnContext(capWaiters::openWithinCap);
   }
 
   /** Whether an acquire on another queue or event loop waits for a connection to this host to close. */
@@ -162,7 +117,8 @@ final class OriginQueue {
     return capWaiters.isEmpty() && loop.settings().maxPerHost() > 0 && loop.hosts().wanted(host);
   }
 
-  private Future<PooledConnection> open() {
+  @Override
+  public Future<PooledConnection> open() {
     PoolSettings settings = loop.settings();
     leased++;
     if (shared != null) {
@@ -264,7 +220,7 @@ final class OriginQueue {
     while (idle.size() > settings.maxIdlePerHost()) {
       close(idle.pollLast(), CloseReason.EVICTED);
     }
-    handOver();
+    capWaiters.handOver();
     if (pc.state == PooledConnection.State.IDLE && wantedElsewhere()) {
       removeIdle(pc);
       close(pc, CloseReason.EVICTED);
@@ -285,7 +241,7 @@ final class OriginQueue {
       closeWhenIdle = CloseReason.POLICY;
     }
     shared.ended(pc, closeWhenIdle, loop.now() + settings.idleTimeoutMillis(), settings.maxIdlePerHost());
-    handOver();
+    capWaiters.handOver();
   }
 
   /** The connection left HTTP (an upgrade): the pool forgets it without closing it. */

@@ -11,15 +11,16 @@ import java.util.concurrent.atomic.AtomicBoolean;
  */
 final class SlotWaiter {
 
-  final OriginQueue queue;
+  /** The waiters of the origin queue it waits on, which open its connection when a slot is granted. */
+  final CapWaiters waiters;
   final Promise<PooledConnection> promise = Promise.promise();
   final long since;
   /** The deadline timer; set on the waiter's loop before anything else there can settle it. */
   long timer = -1;
   private final AtomicBoolean settled = new AtomicBoolean();
 
-  SlotWaiter(OriginQueue queue, long since) {
-    this.queue = queue;
+  SlotWaiter(CapWaiters waiters, long since) {
+    this.waiters = waiters;
     this.since = since;
   }
 
