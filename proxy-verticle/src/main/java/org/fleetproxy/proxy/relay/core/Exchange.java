@@ -1,9 +1,5 @@
 package org.fleetproxy.proxy.relay.core;
 
-import io.netty.buffer.Unpooled;
-import io.netty.handler.codec.http.DefaultFullHttpRequest;
-import io.netty.handler.codec.http.EmptyHttpHeaders;
-import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpMethod;
@@ -19,54 +15,39 @@ import org.fleetproxy.proxy.ingress.ClientKeepAlive;
 import org.fleetproxy.proxy.ingress.Rejection;
 import org.fleetproxy.proxy.timing.TimeoutSweep;
 
-import java.io.IOException;
-
 /**
  * The life of one request, whatever the protocols on either side: request filter (a
- * {@link Target} or a {@link Refusal}), upstream peer (a lease), upstream request filter
- * ({@link HeaderRules}), response filter ({@link ResponsePlan}), logging ({@link Completion});
- * and failure to status, the stale-connection retry, deadlines, early answers and the client
- * leaving. It speaks the codecs' messages (heads, body parts, end); {@link ClientSide} and
- * {@link UpstreamSide} translate for their protocols.
+ * {@link Target} or a {@link Refusal}), upstream peer ({@link UpstreamPeer}), upstream request
+ * filter ({@link HeaderRules}, {@link RequestBody}), response filter ({@link ResponsePlan}),
+ * logging ({@link ExchangeEnd}); and failure to status, the stale-connection retry (both
+ * {@link UpstreamPeer}), deadlines, early answers and the client leaving. It speaks the codecs'
+ * messages (heads, body parts, end); {@link ClientSide} and {@link UpstreamSide} translate for
+ * their protocols.
  */
 public final class Exchange implements UpstreamSide.Reader, TimeoutSweep.Watched {
-
-  private static final System.Logger LOG = System.getLogger(Exchange.class.getName());
 
   private final ExchangeContext context;
   private final ClientSide client;
   private final HttpRequest request;
-  private final UpstreamSide.Attach attach;
-  private final String method;
-  private final String uri;
   private final boolean keepAlive;
   private final boolean hasBody;
-  private final long startNanos = System.nanoTime();
-  private long sentNanos = -1;
   private final RequestBody body;
   private final ResponseState response = new ResponseState();
+  private final ExchangeEnd end;
+  private final UpstreamPeer peer;
   private Target target;
-  private PooledConnection lease;
-  private UpstreamSide upstream;
-  private boolean retried;
   private RelayPhase phase = RelayPhase.CONNECTING;
   private long lastActivity;
-  /**
-   * The upstream answered before the whole request had gone up, and the client has that answer:
-   * the rest of the body still goes up, and the exchange ends when it is through.
-   */
-  private boolean answered;
 
   public Exchange(ExchangeContext context, ClientSide client, HttpRequest request, UpstreamSide.Attach attach) {
     this.context = context;
     this.client = client;
     this.request = request;
-    this.attach = attach;
-    this.method = request.method().name();
-    this.uri = request.uri();
     this.keepAlive = ClientKeepAlive.persistent(request);
     this.hasBody = ResponsePlan.hasBody(request.headers());
     this.body = new RequestBody(client, this);
+    this.end = new ExchangeEnd(context, client, request, keepAlive, hasBody, body, response);
+    this.peer = new UpstreamPeer(context.pool(), attach);
   }
 
   /** Whether the client has sent the whole request. */
@@ -85,8 +66,8 @@ public final class Exchange implements UpstreamSide.Reader, TimeoutSweep.Watched
 
   /** Goes on once the request filter has decided where the request goes; {@code OPTIONS *} goes nowhere. */
   public void start(Future<Target> decided) {
-    if (request.method() == HttpMethod.OPTIONS && "*".equals(uri)) {
-      deliver(ProxyAnswers.options(client.version(), closeAfterAnswer()), 200, RequestFilter.UNROUTED);
+    if (request.method() == HttpMethod.OPTIONS && "*".equals(request.uri())) {
+      client.ended(this, end.options());
     } else if (decided.isComplete()) {
       decided(decided);
     } else {
@@ -96,22 +77,18 @@ public final class Exchange implements UpstreamSide.Reader, TimeoutSweep.Watched
   }
 
   private void decided(AsyncResult<Target> ar) {
-    if (phase == RelayPhase.DONE) {
+    if (end.reached()) {
       return;
     }
     if (ar.failed()) {
-      refuse(ar.cause() instanceof Refusal r ? r : Refusal.of(502, RequestFilter.UNROUTED, ar.cause().getMessage()));
+      client.ended(this, end.refused(ar.cause() instanceof Refusal r ? r
+          : Refusal.of(502, RequestFilter.UNROUTED, ar.cause().getMessage())));
       return;
     }
     target = ar.result();
     HeaderRules.toUpstream(request, target, client.client(), client.tls(),
         request.headers().get(HttpHeaderNames.HOST), context.elite(), hasBody);
-    acquire(false);
-  }
-
-  private void acquire(boolean fresh) {
-    (fresh ? context.pool().acquireFresh(target.origin()) : context.pool().acquire(target.origin()))
-        .onComplete(this::leased);
+    peer.lease(target.origin()).onComplete(this::leased);
   }
 
   private void leased(AsyncResult<PooledConnection> ar) {
@@ -119,37 +96,23 @@ public final class Exchange implements UpstreamSide.Reader, TimeoutSweep.Watched
       fail(AcquireFailure.status(ar.cause()), "connect to " + target.origin() + " failed: " + ar.cause().getMessage());
       return;
     }
-    lease = ar.result();
-    if (phase == RelayPhase.DONE) {
-      lease.release(true, -1);
+    if (end.reached()) {
+      ar.result().release(true, -1);
       return;
     }
-    upstream = attach.attach(lease, this);
-    if (upstream == null) {
+    if (!peer.attach(ar.result(), this)) {
       fail(502, "connection to " + target.origin() + " cannot be relayed");
       return;
     }
     context.timeouts().watch(this);
     active();
-    sentNanos = System.nanoTime();
+    end.sent();
     phase = RelayPhase.SENDING;
-    if (hasBody) {
-      upstream.write(request);
-      if (retried) {
-        body.resend(upstream);
-      } else {
-        body.attach(upstream);
-      }
-    } else {
-      // the head and its end in one message: one pass through the upstream pipeline, not two
-      upstream.write(new DefaultFullHttpRequest(request.protocolVersion(), request.method(), request.uri(),
-          Unpooled.EMPTY_BUFFER, request.headers(), EmptyHttpHeaders.INSTANCE));
-      body.attachWhole(upstream);
-    }
+    body.send(request, hasBody, peer.link());
   }
 
   void requestSent() {
-    if (answered) {
+    if (phase == RelayPhase.ANSWERED) {
       complete();
       return;
     }
@@ -166,12 +129,12 @@ public final class Exchange implements UpstreamSide.Reader, TimeoutSweep.Watched
   /** What the upstream's codec produced: a response head, a part of its body, or its end. */
   @Override
   public void upstreamRead(Object msg) {
-    if (phase == RelayPhase.DONE) {
+    if (end.reached()) {
       ReferenceCountUtil.release(msg);
       return;
     }
     active();
-    if (answered) {
+    if (phase == RelayPhase.ANSWERED) {
       ReferenceCountUtil.release(msg);
       upstreamFailed(new IllegalStateException("data after the end of the response"));
       return;
@@ -212,7 +175,7 @@ public final class Exchange implements UpstreamSide.Reader, TimeoutSweep.Watched
     if (!(content instanceof LastHttpContent last)) {
       client.body(content);
       if (!client.writable()) {
-        upstream.readPaused(true);
+        peer.link().readPaused(true);
       }
       return;
     }
@@ -220,8 +183,7 @@ public final class Exchange implements UpstreamSide.Reader, TimeoutSweep.Watched
     client.end(last);
     if (!body.complete() && response.plan().keepOpen()) {
       // an early answer (a 413, a redirect): the upstream may still read the rest, as the client sends it
-      answered = true;
-      phase = RelayPhase.SENDING;
+      phase = RelayPhase.ANSWERED;
       return;
     }
     complete();
@@ -232,10 +194,7 @@ public final class Exchange implements UpstreamSide.Reader, TimeoutSweep.Watched
     ResponsePlan plan = response.plan();
     finish(response.status());
     if (plan.upstreamReusable() && body.complete()) {
-      upstream.release();
-      lease.release(true, plan.reuseWindowMillis());
-      upstream = null;
-      lease = null;
+      peer.release(plan.reuseWindowMillis());
     } else {
       dropUpstream();
     }
@@ -254,8 +213,8 @@ public final class Exchange implements UpstreamSide.Reader, TimeoutSweep.Watched
 
   /** The client can take more again: reading the upstream resumes. */
   public void clientWritable(boolean writable) {
-    if (writable && upstream != null && phase == RelayPhase.STREAMING) {
-      upstream.readPaused(false);
+    if (writable && peer.link() != null && phase == RelayPhase.STREAMING) {
+      peer.link().readPaused(false);
     }
   }
 
@@ -266,53 +225,28 @@ public final class Exchange implements UpstreamSide.Reader, TimeoutSweep.Watched
 
   @Override
   public void timedOut() {
-    if (answered) {
-      abandon("the rest of the request body stalled");
-    } else if (phase == RelayPhase.STREAMING) {
-      abandon("no data for " + target.readTimeoutMillis() + " ms");
-    } else if (phase == RelayPhase.SENDING && upstream.writable()) {
-      // the upstream would take more: the client stopped sending its body
-      fail(408, "request body stalled for " + target.readTimeoutMillis() + " ms");
-    } else {
-      long waited = phase == RelayPhase.SENDING ? target.readTimeoutMillis() : target.timeoutMillis();
-      fail(504, "no response from " + target.origin() + " within " + waited + " ms");
-    }
+    settle(peer.late(phase, target));
   }
 
-  /**
-   * The upstream connection failed or closed ({@code cause} null) before the response ended. A
-   * reused connection that closes before answering a bodiless idempotent request was closed by
-   * the upstream while idle: the request goes again, once, on a new connection.
-   */
+  /** The upstream connection failed or closed ({@code cause} null) before the response ended. */
   @Override
   public void upstreamFailed(Throwable cause) {
-    if (phase == RelayPhase.DONE) {
-      return;
+    if (!end.reached()) {
+      boolean replayable = !hasBody && body.ended() && RequestFilter.idempotent(request.method());
+      settle(peer.broken(cause, phase, target, response.inInterim(), replayable));
     }
-    String why = cause == null ? "connection closed" : String.valueOf(cause.getMessage());
-    if (answered || phase == RelayPhase.STREAMING) {
-      abandon("upstream failed: " + why);
-      return;
-    }
-    boolean stale = lease.reused() && (cause == null || cause instanceof IOException) && !response.inInterim();
-    dropUpstream();
-    if (stale && !retried && !hasBody && body.ended() && RequestFilter.idempotent(request.method())) {
-      retried = true;
-      phase = RelayPhase.CONNECTING;
-      context.timeouts().forget(this);
-      acquire(true);
-      return;
-    }
-    fail(502, "upstream " + target.origin() + " failed before responding: " + why);
   }
 
-  /** The response broke off after the client got its head: it must not mistake the rest for whole. */
-  private void abandon(String why) {
-    LOG.log(System.Logger.Level.WARNING, "{0} {1}: upstream {2} response broken off, client connection aborted: {3}",
-        method, uri, target.origin(), why);
-    finish(response.status());
+  private void settle(UpstreamPeer.Failure failure) {
     dropUpstream();
-    client.abort();
+    switch (failure.outcome()) {
+      case ANSWER -> client.ended(this, end.failed(failure.status(), failure.why(), target));
+      case ABORT -> end.brokenOff(failure.why(), target);
+      case RETRY -> {
+        phase = RelayPhase.CONNECTING;
+        peer.retry(target.origin()).onComplete(this::leased);
+      }
+    }
   }
 
   /**
@@ -320,108 +254,48 @@ public final class Exchange implements UpstreamSide.Reader, TimeoutSweep.Watched
    * request is aborted, so the upstream never sees it complete); anything else ends the client.
    */
   public void clientFailed(Throwable cause) {
-    if (phase == RelayPhase.DONE || !(cause instanceof Rejection r)) {
+    if (end.reached() || !(cause instanceof Rejection r)) {
       client.abort();
       return;
     }
     dropUpstream();
-    if (phase == RelayPhase.STREAMING || answered) {
-      finish(response.status());
-      client.abort();
+    if (phase == RelayPhase.STREAMING || phase == RelayPhase.ANSWERED) {
+      end.aborted(target);
     } else {
-      respond(r.status());
+      client.ended(this, end.answer(r.status(), target));
     }
   }
 
   /** The client left: a short answer still on its way is read to its end so the connection can serve again. */
   public void clientGone() {
-    if (phase == RelayPhase.DONE) {
+    if (end.reached()) {
       return;
     }
     boolean streaming = phase == RelayPhase.STREAMING;
-    boolean drain = upstream != null && upstream.drainable() && body.complete() && !answered
-        && (streaming || phase == RelayPhase.AWAITING_HEAD);
-    finish(streaming || answered ? response.status() : 499);
+    boolean drain = peer.drainable() && body.complete() && (streaming || phase == RelayPhase.AWAITING_HEAD);
+    finish(streaming || phase == RelayPhase.ANSWERED ? response.status() : 499);
     if (!drain) {
       dropUpstream();
       return;
     }
-    UpstreamDrain.start(upstream, lease, context.timeouts(), request.method() == HttpMethod.HEAD,
-        streaming ? response.plan() : null, response.inInterim(),
-        streaming ? target.readTimeoutMillis() : target.timeoutMillis());
-    upstream = null;
-    lease = null;
-  }
-
-  private void refuse(Refusal refusal) {
-    if (refusal.rejection() != null) {
-      context.rejected(refusal.rejection(), client.client());
-    }
-    LOG.log(System.Logger.Level.INFO, "{0} {1} from {2} -> {3}: {4}", method, uri, client.client(),
-        refusal.status(), refusal.getMessage());
-    FullHttpResponse answer = answer(refusal.status());
-    if (refusal.challenge()) {
-      answer.headers().set("Proxy-Authenticate", "Basic realm=\"proxy\"");
-    }
-    deliver(answer, refusal.status(), refusal.route());
+    peer.drain(context.timeouts(), request.method() == HttpMethod.HEAD, streaming ? response.plan() : null,
+        response.inInterim(), streaming ? target.readTimeoutMillis() : target.timeoutMillis());
   }
 
   private void fail(int code, String why) {
-    LOG.log(System.Logger.Level.WARNING, "{0} {1} -> {2}: {3}", method, uri, code, why);
     dropUpstream();
-    respond(code);
+    client.ended(this, end.failed(code, why, target));
   }
 
-  private void respond(int code) {
-    deliver(answer(code), code, target == null ? RequestFilter.UNROUTED : target.routeLabel());
-  }
-
-  private FullHttpResponse answer(int code) {
-    return ProxyAnswers.of(code, client.version(), closeAfterAnswer());
-  }
-
-  /**
-   * Whether the connection closes after the proxy's own answer: when it may not stay open, or
-   * when a body was not read to its end, whose framing can no longer be trusted.
-   */
-  private boolean closeAfterAnswer() {
-    return !keepAlive || hasBody && !body.ended() || client.closing();
-  }
-
-  private void deliver(FullHttpResponse answer, int code, String route) {
-    boolean close = closeAfterAnswer();
-    body.drop();
-    client.answer(answer, close);
-    finish(code, route);
-    client.ended(this, !close);
+  /** The exchange ends while it may still hold its upstream connection: its deadlines end first. */
+  private void finish(int code) {
+    context.timeouts().forget(this);
+    end.record(code, target);
   }
 
   private void dropUpstream() {
     body.drop();
     context.timeouts().forget(this);
-    if (lease != null) {
-      if (upstream != null) {
-        upstream.abandon();
-        upstream = null;
-      }
-      lease.discard();
-      lease = null;
-    }
-  }
-
-  private void finish(int code) {
-    finish(code, target == null ? RequestFilter.UNROUTED : target.routeLabel());
-  }
-
-  private void finish(int code, String route) {
-    if (phase == RelayPhase.DONE) {
-      return;
-    }
-    phase = RelayPhase.DONE;
-    context.timeouts().forget(this);
-    long now = System.nanoTime();
-    context.completed(new Completion(route, target == null ? "-" : target.user(),
-        target == null ? "-" : target.origin().authority(), method, uri, client.client(), code, body.bytes(),
-        response.bytes(), now - startNanos, sentNanos < 0 ? -1 : now - sentNanos), client.wire());
+    peer.drop();
   }
 }

@@ -2,7 +2,12 @@ package org.fleetproxy.proxy.relay.core;
 
 /** Where an exchange stands, and so which of its route's deadlines applies. */
 public enum RelayPhase {
-  CONNECTING, SENDING, AWAITING_HEAD, STREAMING, DONE;
+  CONNECTING, SENDING, AWAITING_HEAD, STREAMING,
+  /**
+   * The upstream answered before the whole request had gone up, and the client has that answer:
+   * the rest of the body still goes up, and the exchange ends when it is through.
+   */
+  ANSWERED;
 
   /**
    * Whether {@code quietMillis} without progress breaks this phase's deadline: the read timeout
@@ -11,7 +16,7 @@ public enum RelayPhase {
    */
   public boolean overdue(long quietMillis, long timeoutMillis, long readTimeoutMillis) {
     return switch (this) {
-      case SENDING, STREAMING -> quietMillis > readTimeoutMillis;
+      case SENDING, STREAMING, ANSWERED -> quietMillis > readTimeoutMillis;
       case AWAITING_HEAD -> quietMillis > timeoutMillis;
       default -> false;
     };

@@ -1,13 +1,17 @@
 package org.fleetproxy.proxy.relay.core;
 
+import io.netty.buffer.Unpooled;
+import io.netty.handler.codec.http.DefaultFullHttpRequest;
 import io.netty.handler.codec.http.DefaultHttpContent;
+import io.netty.handler.codec.http.EmptyHttpHeaders;
 import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.LastHttpContent;
 
 import java.util.ArrayDeque;
 
 /**
- * An exchange's request body on its way up: parts read before the upstream connection is ready
+ * An exchange's request on its way up: body parts read before the upstream connection is ready
  * wait here, later ones go straight to it, and the client is read no faster than the upstream
  * takes them.
  */
@@ -70,8 +74,23 @@ final class RequestBody {
     }
   }
 
-  /** The request head was written to {@code upstream}: what waited follows it. */
-  void attach(UpstreamSide upstream) {
+  /**
+   * Writes the request head to {@code upstream}, then the body as it comes. A request without a
+   * body goes as one message, head and end: one pass through the upstream pipeline, not two.
+   */
+  void send(HttpRequest head, boolean hasBody, UpstreamSide upstream) {
+    if (hasBody) {
+      upstream.write(head);
+      attach(upstream);
+    } else {
+      upstream.write(new DefaultFullHttpRequest(head.protocolVersion(), head.method(), head.uri(),
+          Unpooled.EMPTY_BUFFER, head.headers(), EmptyHttpHeaders.INSTANCE));
+      attachWhole(upstream);
+    }
+  }
+
+  /** What waited follows the head. */
+  private void attach(UpstreamSide upstream) {
     this.upstream = upstream;
     if (pending != null) {
       for (HttpContent c; (c = pending.poll()) != null; ) {
@@ -84,18 +103,11 @@ final class RequestBody {
     }
   }
 
-  /** The head of a retried bodiless request was written again: its end follows. */
-  void resend(UpstreamSide upstream) {
-    this.upstream = upstream;
-    upstream.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT);
-    sentAll();
-  }
-
   /**
    * A request without a body went up whole, head and end: the end the client's adapter gives
    * (right after the head, or already) is not sent again, and the request goes out with it.
    */
-  void attachWhole(UpstreamSide upstream) {
+  private void attachWhole(UpstreamSide upstream) {
     this.upstream = upstream;
     whole = true;
     if (pending != null) {
