@@ -147,8 +147,13 @@ public final class H2FrameClient implements AutoCloseable {
     private Http2Headers head;
     private Http2Headers trailers;
 
-    public void data(byte[] bytes, boolean end) throws InterruptedException {
-      channel.writeAndFlush(new DefaultHttp2DataFrame(Unpooled.wrappedBuffer(bytes), end)).sync();
+    /**
+     * Writes body bytes; false when the stream had already ended, as after an early answer (a
+     * server may answer and close a stream before the request's body is sent, RFC 9113 8.1): the
+     * answer is then what the caller reads.
+     */
+    public boolean data(byte[] bytes, boolean end) throws InterruptedException {
+      return channel.writeAndFlush(new DefaultHttp2DataFrame(Unpooled.wrappedBuffer(bytes), end)).await().isSuccess();
     }
 
     /** Resets the stream (CANCEL): what a client that leaves does. */
