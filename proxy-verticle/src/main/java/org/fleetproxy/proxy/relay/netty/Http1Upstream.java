@@ -19,6 +19,8 @@ public final class Http1Upstream extends ChannelInboundHandlerAdapter implements
   static final String NAME = "fleetproxy-direct-upstream";
 
   private ChannelHandlerContext ctx;
+  /** One task per connection, not one per request. */
+  private final Runnable flushTask = this::flush;
   private Reader exchange;
   /** Set when an exchange gave the connection up mid-response: what is still in flight is dropped. */
   private boolean dropping;
@@ -88,7 +90,7 @@ public final class Http1Upstream extends ChannelInboundHandlerAdapter implements
 
   @Override
   public void flushSoon() {
-    ctx.channel().eventLoop().execute(ctx::flush);
+    ctx.channel().eventLoop().execute(flushTask);
   }
 
   @Override

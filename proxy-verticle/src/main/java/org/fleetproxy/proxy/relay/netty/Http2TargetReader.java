@@ -14,11 +14,13 @@ import java.util.function.Consumer;
 /**
  * Reads a stream's {@link Http2Target} from its first HEADERS frame, ahead of Netty's translation
  * to HTTP/1, which keeps {@code :scheme} only in an extension field that a client may also send
- * and merges {@code :authority} with any {@code host} field. It leaves the stream's pipeline then.
+ * and merges {@code :authority} with any {@code host} field. Later HEADERS (trailers) pass by;
+ * it stays in the pipeline rather than change it for every stream.
  */
 final class Http2TargetReader extends ChannelInboundHandlerAdapter {
 
   private final Consumer<Http2Target> sink;
+  private boolean read;
 
   Http2TargetReader(Consumer<Http2Target> sink) {
     this.sink = sink;
@@ -26,9 +28,9 @@ final class Http2TargetReader extends ChannelInboundHandlerAdapter {
 
   @Override
   public void channelRead(ChannelHandlerContext ctx, Object msg) {
-    if (msg instanceof Http2HeadersFrame frame) {
+    if (!read && msg instanceof Http2HeadersFrame frame) {
+      read = true;
       sink.accept(target(frame.headers()));
-      ctx.pipeline().remove(this);
     }
     ctx.fireChannelRead(msg);
   }
