@@ -19,16 +19,26 @@ public final class CounterBatch {
   private record TrafficKey(String direction, String target, String user, String client) {
   }
 
+  private record UpstreamKey(String route, String server, int code) {
+  }
+
+  private record RetryKey(String route, String reason) {
+  }
+
   private final Map<RequestKey, long[]> requests = new HashMap<>();
   private final Map<String, long[]> rejected = new HashMap<>();
   /** Per route: a count per duration bucket, then the sum of nanoseconds in the last slot. */
   private final Map<String, long[]> durations = new HashMap<>();
   private final Map<String, long[]> gauges = new HashMap<>();
   private final Map<TrafficKey, long[]> traffic = new HashMap<>();
+  private final Map<UpstreamKey, long[]> upstream = new HashMap<>();
+  private final Map<RetryKey, long[]> retries = new HashMap<>();
 
   // the last key counted, compared by identity: most requests repeat it, and need no key or lookup
   private RequestKey lastRequest;
   private long[] lastRequestCount;
+  private UpstreamKey lastUpstream;
+  private long[] lastUpstreamCount;
   // two, since a request counts its bytes in and then out
   private final TrafficKey[] lastTraffic = new TrafficKey[2];
   private final long[][] lastTrafficBytes = new long[2][];
@@ -43,6 +53,25 @@ public final class CounterBatch {
       lastRequestCount = requests.computeIfAbsent(last, k -> new long[1]);
     }
     lastRequestCount[0]++;
+  }
+
+  /**
+   * Counts one attempt of a request at one server of a route's group, with the status it produced:
+   * the server's, or the proxy's 502/504 when the attempt failed.
+   */
+  public void upstream(String route, String server, int code) {
+    UpstreamKey last = lastUpstream;
+    if (last == null || last.route != route || last.server != server || last.code != code) {
+      last = new UpstreamKey(route, server, code);
+      lastUpstream = last;
+      lastUpstreamCount = upstream.computeIfAbsent(last, k -> new long[1]);
+    }
+    lastUpstreamCount[0]++;
+  }
+
+  /** Counts one retry of a request on another server; {@code reason} is "connect", "reset" or "status". */
+  public void retry(String route, String reason) {
+    retries.computeIfAbsent(new RetryKey(route, reason), k -> new long[1])[0]++;
   }
 
   /** Records how long a request took, for {@code proxy_request_duration_seconds{route}}. */
@@ -87,11 +116,13 @@ public final class CounterBatch {
 
   /**
    * The accumulated deltas as {@code {"requests":[[route,method,code,n]...],"traffic":[[dir,target,user,bytes,client]...],
-   * "rejected":[[reason,n]...],"durations":[[route,[bucket counts],seconds]...],"gauges":{name:delta}}}, or null
-   * when nothing happened; the batch is empty afterwards.
+   * "rejected":[[reason,n]...],"durations":[[route,[bucket counts],seconds]...],"gauges":{name:delta},
+   * "upstream":[[route,server,code,n]...],"retries":[[route,reason,n]...]}}, or null when nothing happened; the
+   * batch is empty afterwards.
    */
   public JsonObject drain() {
-    if (requests.isEmpty() && traffic.isEmpty() && rejected.isEmpty() && durations.isEmpty() && gauges.isEmpty()) {
+    if (requests.isEmpty() && traffic.isEmpty() && rejected.isEmpty() && durations.isEmpty() && gauges.isEmpty()
+        && upstream.isEmpty() && retries.isEmpty()) {
       return null;
     }
     JsonArray req = new JsonArray();
@@ -111,6 +142,10 @@ public final class CounterBatch {
     });
     JsonObject ga = new JsonObject();
     gauges.forEach((k, v) -> ga.put(k, v[0]));
+    JsonArray up = new JsonArray();
+    upstream.forEach((k, v) -> up.add(new JsonArray().add(k.route).add(k.server).add(k.code).add(v[0])));
+    JsonArray re = new JsonArray();
+    retries.forEach((k, v) -> re.add(new JsonArray().add(k.route).add(k.reason).add(v[0])));
     requests.clear();
     traffic.clear();
     lastRequest = null;
@@ -119,7 +154,10 @@ public final class CounterBatch {
     rejected.clear();
     durations.clear();
     gauges.clear();
+    upstream.clear();
+    lastUpstream = null;
+    retries.clear();
     return new JsonObject().put("requests", req).put("traffic", tr).put("rejected", rj).put("durations", du)
-        .put("gauges", ga);
+        .put("gauges", ga).put("upstream", up).put("retries", re);
   }
 }

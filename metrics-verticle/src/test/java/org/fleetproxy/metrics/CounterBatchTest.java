@@ -68,4 +68,55 @@ class CounterBatchTest {
     assertEquals(1L, second.getJsonArray("requests").getJsonArray(0).getLong(3));
     assertEquals(5L, second.getJsonArray("traffic").getJsonArray(0).getLong(3));
   }
+
+  @Test
+  void upstreamAttemptsAreCountedPerRouteServerAndCode() {
+    CounterBatch batch = new CounterBatch();
+    String route = "*/api/";
+    String a = "http://127.0.0.1:9001/";
+    batch.upstream(route, a, 200);
+    batch.upstream(route, a, 200);
+    batch.upstream(route, "http://127.0.0.1:9002/", 502);
+    batch.upstream(route, a, 200);
+    batch.upstream(route, new String(a), 200);
+    batch.upstream(route, a, 503);
+    Map<String, Long> got = rows(batch.drain().getJsonArray("upstream"), 0, 1, 2);
+    assertEquals(Map.of("*/api/|http://127.0.0.1:9001/|200|", 4L, "*/api/|http://127.0.0.1:9001/|503|", 1L,
+        "*/api/|http://127.0.0.1:9002/|502|", 1L), got);
+  }
+
+  @Test
+  void retriesAreCountedPerRouteAndReason() {
+    CounterBatch batch = new CounterBatch();
+    batch.retry("*/api/", "connect");
+    batch.retry("*/api/", "connect");
+    batch.retry("*/api/", "status");
+    batch.retry("*/b/", "reset");
+    JsonArray rows = batch.drain().getJsonArray("retries");
+    Map<String, Long> got = new HashMap<>();
+    for (int i = 0; i < rows.size(); i++) {
+      JsonArray row = rows.getJsonArray(i);
+      assertEquals(3, row.size(), "route, reason, count");
+      got.put(row.getString(0) + "|" + row.getString(1), row.getLong(2));
+    }
+    assertEquals(Map.of("*/api/|connect", 2L, "*/api/|status", 1L, "*/b/|reset", 1L), got);
+  }
+
+  @Test
+  void upstreamAndRetriesAloneMakeADeltaAndStartAgainAfterADrain() {
+    CounterBatch batch = new CounterBatch();
+    assertNull(batch.drain(), "nothing happened yet");
+    batch.upstream("r", "s", 200);
+    JsonObject first = batch.drain();
+    assertEquals(1, first.getJsonArray("upstream").size());
+    assertEquals(0, first.getJsonArray("retries").size());
+    assertNull(batch.drain(), "nothing happened since");
+    batch.retry("r", "reset");
+    JsonObject second = batch.drain();
+    assertEquals(0, second.getJsonArray("upstream").size());
+    assertEquals(1L, second.getJsonArray("retries").getJsonArray(0).getLong(2));
+    assertNull(batch.drain(), "nothing happened since");
+    batch.upstream("r", "s", 200);
+    assertEquals(1L, batch.drain().getJsonArray("upstream").getJsonArray(0).getLong(3), "counted from zero again");
+  }
 }
