@@ -6,7 +6,7 @@ import java.util.Set;
  * Where the admin server listens, how counters are bounded and which control messages it relays.
  *
  * @param nodeId this node's id in snapshots
- * @param maxTargets distinct {@code target} (and {@code user}) label values before folding into "other"
+ * @param maxTargets distinct {@code target} (and {@code user}, {@code server}) label values before folding into "other"
  * @param version the product version shown on the status page
  * @param clientLabel whether traffic counters carry a {@code client} label (bounded like targets)
  * @param loopback whether {@code host} only accepts local connections

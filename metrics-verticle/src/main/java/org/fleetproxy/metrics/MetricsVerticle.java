@@ -46,6 +46,12 @@ public final class MetricsVerticle extends VerticleBase {
   /** Local address: the pool's stats ({@code {"origins":[...]}} as on {@code proxy.pool.stats}), about once a second. */
   public static final String POOL_ADDRESS = "proxy.metrics.pool";
   /**
+   * Local address: every configured server of every route, about once a second, as
+   * {@code {"servers":[{"route","server","backup","weight","state","health","up","active","ejections",
+   * "checks":{"pass","fail"},"last-check"}]}} with totals since the node started.
+   */
+  public static final String UPSTREAM_ADDRESS = "proxy.metrics.upstream";
+  /**
    * Request: {@code {"families": optional boolean}}. Answer, over every node of the fleet:
    * {@code {"nodes":[{"node","counters":[...],"families":[...] if asked}],"missing":[...],"sum":[...]}}.
    */
@@ -66,6 +72,7 @@ public final class MetricsVerticle extends VerticleBase {
   private final DurationHistogram durations = new DurationHistogram();
   private final Map<String, AtomicLong> gauges = new HashMap<>();
   private final PoolMeters poolMeters;
+  private final UpstreamMeters upstreamMeters;
   private final StatusPage status;
   private final UnaryOperator<String> ownAddress;
   private final BiFunction<String, JsonObject, Future<JsonObject>> gather;
@@ -86,7 +93,9 @@ public final class MetricsVerticle extends VerticleBase {
     this.users = new LabelBound(options.maxTargets());
     this.clients = new LabelBound(options.maxTargets());
     this.poolMeters = new PoolMeters(registry, targets);
-    this.status = new StatusPage(registry, poolMeters, options.nodeId(), options.version());
+    LabelBound servers = new LabelBound(options.maxTargets());
+    this.upstreamMeters = new UpstreamMeters(registry, server -> bounded(servers, "server", server));
+    this.status = new StatusPage(registry, poolMeters, upstreamMeters, options.nodeId(), options.version());
   }
 
   @Override
@@ -107,6 +116,8 @@ public final class MetricsVerticle extends VerticleBase {
     new UptimeMetrics().bindTo(registry);
     vertx.eventBus().<JsonObject>localConsumer(DELTA_ADDRESS, m -> apply(m.body()));
     vertx.eventBus().<JsonObject>localConsumer(POOL_ADDRESS, m -> poolMeters.update(m.body().getJsonArray("origins")));
+    vertx.eventBus().<JsonObject>localConsumer(UPSTREAM_ADDRESS,
+        m -> upstreamMeters.update(m.body().getJsonArray("servers", new JsonArray())));
     reloads("ok", 0);
     reloads("error", 0);
     vertx.eventBus().<JsonObject>consumer(SNAPSHOT_ADDRESS, this::fleetSnapshot);
@@ -153,6 +164,7 @@ public final class MetricsVerticle extends VerticleBase {
           .register(registry).increment(r.getLong(3));
     }
     applyRejected(delta.getJsonArray("rejected", new JsonArray()));
+    upstreamMeters.count(delta.getJsonArray("upstream", new JsonArray()), delta.getJsonArray("retries", new JsonArray()));
     JsonArray du = delta.getJsonArray("durations", new JsonArray());
     for (int i = 0; i < du.size(); i++) {
       JsonArray d = du.getJsonArray(i);

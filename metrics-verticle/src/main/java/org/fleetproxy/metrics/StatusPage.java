@@ -12,7 +12,8 @@ import java.util.TreeMap;
 
 /**
  * What the admin server's status page shows, as {@code /status.json}: per upstream connections,
- * per route request rates and error ratio, top targets by traffic, node uptime and version.
+ * per route request rates and error ratio, top targets by traffic, the routes' servers as last
+ * reported, node uptime and version.
  * Rates are measured between two reads at least a second apart.
  */
 final class StatusPage {
@@ -21,6 +22,7 @@ final class StatusPage {
 
   private final MeterRegistry registry;
   private final PoolMeters pool;
+  private final UpstreamMeters servers;
   private final String nodeId;
   private final String version;
   private final long startMillis = System.currentTimeMillis();
@@ -28,9 +30,10 @@ final class StatusPage {
   private long lastMillis;
   private Map<String, Double> rates = Map.of();
 
-  StatusPage(MeterRegistry registry, PoolMeters pool, String nodeId, String version) {
+  StatusPage(MeterRegistry registry, PoolMeters pool, UpstreamMeters servers, String nodeId, String version) {
     this.registry = registry;
     this.pool = pool;
+    this.servers = servers;
     this.nodeId = nodeId;
     this.version = version;
   }
@@ -75,6 +78,7 @@ final class StatusPage {
         .put("version", version)
         .put("uptime_seconds", (now - startMillis) / 1000)
         .put("upstreams", pool.upstreams())
+        .put("upstream_servers", servers.servers())
         .put("routes", routes)
         .put("top_targets", top);
   }
