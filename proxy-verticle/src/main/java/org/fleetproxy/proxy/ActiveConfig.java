@@ -6,6 +6,7 @@ import org.fleetproxy.proxy.config.ProxyConfig;
 import org.fleetproxy.proxy.destination.DestinationRules;
 import org.fleetproxy.proxy.relay.ProxyAuth;
 import org.fleetproxy.proxy.route.RouteTable;
+import org.fleetproxy.proxy.upstream.ServerStates;
 
 /**
  * A configuration with everything the data path derives from it, built once and swapped whole.
@@ -17,7 +18,13 @@ import org.fleetproxy.proxy.route.RouteTable;
 public record ActiveConfig(ProxyConfig config, RouteTable routes, ProxyAuth auth, OriginKey.Parent parent,
                            MultiMap parentHeaders, DestinationRules destinations) {
 
+  /** The config with servers of their own state, as for a node's first config. */
   public static ActiveConfig of(ProxyConfig config) {
+    return of(config, new ServerStates());
+  }
+
+  /** The config, its servers keeping their state in {@code states} (the running config's). */
+  public static ActiveConfig of(ProxyConfig config, ServerStates states) {
     ProxyConfig.ParentProxy p = config.forward().upstreamProxy();
     MultiMap parentHeaders = MultiMap.caseInsensitiveMultiMap();
     OriginKey.Parent parent = null;
@@ -27,7 +34,7 @@ public record ActiveConfig(ProxyConfig config, RouteTable routes, ProxyAuth auth
         parentHeaders.set("Proxy-Authorization", p.authorization());
       }
     }
-    return new ActiveConfig(config, RouteTable.of(config.routes()), new ProxyAuth(config.forward().users()), parent,
+    return new ActiveConfig(config, RouteTable.of(config.routes(), states), new ProxyAuth(config.forward().users()), parent,
         parentHeaders, DestinationRules.of(config));
   }
 }

@@ -50,7 +50,7 @@ record ConfigChange(ActiveConfig next, List<String> changed, List<String> restar
     differs(changed, "config", now.reload(), applied.reload());
 
     List<OriginKey> retired = new ArrayList<>();
-    ActiveConfig active = ActiveConfig.of(applied);
+    ActiveConfig active = ActiveConfig.of(applied, running.routes().states());
     List<OriginKey> kept = active.routes().origins();
     for (OriginKey old : running.routes().origins()) {
       if (kept.stream().noneMatch(old::sameOrigin) && retired.stream().noneMatch(old::sameOrigin)) {

@@ -24,6 +24,8 @@ import org.fleetproxy.proxy.config.ProxyConfig;
 import org.fleetproxy.proxy.destination.HostsFileNames;
 import org.fleetproxy.proxy.tls.CertificateRotation;
 import org.fleetproxy.proxy.tls.ServerCertificate;
+import org.fleetproxy.proxy.upstream.HealthChecks;
+import org.fleetproxy.proxy.upstream.UpstreamControl;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -60,6 +62,7 @@ public final class ProxyNode {
   private final AtomicReference<ServerCertificate> certificate = new AtomicReference<>();
   private final TlsEngine tls;
   private final IngressListeners listeners;
+  private final UpstreamControl upstreams;
   private CertificateRotation rotation;
 
   private ProxyNode(Vertx vertx, UpstreamPool pool, TlsEngine tls, ProxyConfig config, Fleet fleet,
@@ -71,8 +74,12 @@ public final class ProxyNode {
     this.fleet = fleet;
     this.source = source;
     this.accessLog = accessLog;
+    this.upstreams = new UpstreamControl(fleet, () -> this.config.get().routes(), MetricsVerticle.UPSTREAM_ADDRESS,
+        new HealthChecks(pool));
     this.listeners = new IngressListeners(vertx, server -> new ProxyVerticle(pool, this.config, server,
-        certificate::get, clientConnections, accessLog, hostsFile), () -> this.config.get().config().server().eventLoops());
+        certificate::get, clientConnections, accessLog, hostsFile,
+        t -> upstreams.ejected(t.group().route(), t.server().id(), t.group().spec().health().ejectForMillis())),
+        () -> this.config.get().config().server().eventLoops());
   }
 
   /** Starts a node on a config read from {@code source}, not clustered unless its config asks. */
@@ -167,6 +174,9 @@ public final class ProxyNode {
             "server.port: cannot listen on " + c.server().host() + ":" + c.server().port() + ": " + t.getMessage(), t))))
         .compose(id -> {
           listeners.promote(id);
+          return vertx.deployVerticle(upstreams);
+        })
+        .compose(id -> {
           return vertx.deployVerticle(new NodeControl(fleet, this::status, new Reload(this)::run, source,
               () -> config.get().config().reload().scanPeriodMillis()));
         })
@@ -196,6 +206,8 @@ public final class ProxyNode {
       return Future.failedFuture(t);
     }).map(id -> {
       config.set(change.next());
+      change.next().routes().states().retain(change.next().routes().serverKeys());
+      upstreams.reloaded();
       pool.reconfigure(change.next().config().pool());
       if (!change.retired().isEmpty()) {
         pool.retire(change.retired());

@@ -23,6 +23,7 @@ import org.fleetproxy.proxy.ingress.Limits;
 import org.fleetproxy.proxy.ingress.Rejection;
 import org.fleetproxy.proxy.ingress.WireBytes;
 import org.fleetproxy.proxy.relay.core.Completion;
+import org.fleetproxy.proxy.relay.core.Target;
 import org.fleetproxy.proxy.relay.netty.Http1Client;
 import org.fleetproxy.proxy.relay.netty.Http2Ingress;
 import org.fleetproxy.proxy.relay.ProxyHandler;
@@ -34,6 +35,7 @@ import java.net.InetAddress;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
 import java.util.function.Supplier;
 
 /**
@@ -64,7 +66,9 @@ public final class ProxyVerticle extends VerticleBase implements RelayContext {
   private final AtomicInteger clientConnections;
   private final AccessLog accessLog;
   private final HostsFileNames hostsFile;
+  private final Consumer<Target> ejections;
   private final RateLimitedLog rejections = new RateLimitedLog(1_000);
+  private final RateLimitedLog retries = new RateLimitedLog(1_000);
   private final CounterBatch counters = new CounterBatch();
   private LoopPool partition;
   private TimeoutSweep timeouts;
@@ -78,10 +82,11 @@ public final class ProxyVerticle extends VerticleBase implements RelayContext {
    * @param clientConnections open client connections of the whole node, for {@code limits.max-connections}
    * @param accessLog where each request is logged, or null
    * @param hostsFile the names of this node's hosts file, for destinations a parent proxy connects to
+   * @param ejections told of every server this loop's failures eject from a route that shares ejections
    */
   public ProxyVerticle(UpstreamPool pool, AtomicReference<ActiveConfig> config, ProxyConfig.Server listener,
                        Supplier<ServerCertificate> certificate, AtomicInteger clientConnections,
-                       AccessLog accessLog, HostsFileNames hostsFile) {
+                       AccessLog accessLog, HostsFileNames hostsFile, Consumer<Target> ejections) {
     this.pool = pool;
     this.config = config;
     this.listener = listener;
@@ -90,6 +95,7 @@ public final class ProxyVerticle extends VerticleBase implements RelayContext {
     this.clientConnections = clientConnections;
     this.accessLog = accessLog;
     this.hostsFile = hostsFile;
+    this.ejections = ejections;
   }
 
   @Override
@@ -222,6 +228,28 @@ public final class ProxyVerticle extends VerticleBase implements RelayContext {
       String client = config.get().config().metrics().clientLabel() ? c.client() : null;
       counters.traffic("in", c.origin(), c.user(), client, c.bytesRead());
       counters.traffic("out", c.origin(), c.user(), client, c.bytesWritten());
+    }
+  }
+
+  @Override
+  public void attempted(Target target, int code) {
+    counters.upstream(target.group().route(), target.server().id(), code);
+  }
+
+  @Override
+  public void retried(Target failed, String reason) {
+    counters.retry(failed.group().route(), reason);
+    retries.warn(failed.group().route(), "route " + failed.group().route() + ": requests go to other servers after "
+        + reason + " failures of " + failed.server().id());
+  }
+
+  @Override
+  public void ejected(Target target) {
+    ProxyConfig.Health health = target.group().spec().health();
+    LOG.log(System.Logger.Level.WARNING, "route {0}: server {1} ejected after {2} failures in a row",
+        target.group().route(), target.server().id(), health.ejectAfter());
+    if (health.share()) {
+      ejections.accept(target);
     }
   }
 

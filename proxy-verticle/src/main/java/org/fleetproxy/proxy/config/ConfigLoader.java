@@ -16,8 +16,10 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 
 /** Reads and validates the YAML configuration; nothing partial ever comes out of it. */
 public final class ConfigLoader {
@@ -103,8 +105,15 @@ public final class ConfigLoader {
 
     List<ProxyConfig.RouteSpec> routes = new ArrayList<>();
     List<Object> rawRoutes = root.list("routes");
+    Map<String, Integer> names = new HashMap<>();
     for (int i = 0; i < rawRoutes.size(); i++) {
-      routes.add(route(ConfigNode.of("routes[" + i + "]", rawRoutes.get(i))));
+      ProxyConfig.RouteSpec route = route(ConfigNode.of("routes[" + i + "]", rawRoutes.get(i)));
+      Integer other = names.putIfAbsent(route.name(), i);
+      if (other != null) {
+        throw new ConfigException("routes[" + i + "].name: '" + route.name() + "' is also the name of routes[" + other
+            + "]; give one of them a name of its own");
+      }
+      routes.add(route);
     }
 
     ConfigNode p = root.node("pool");
@@ -163,9 +172,13 @@ public final class ConfigLoader {
     if (!location.startsWith("/")) {
       throw new ConfigException(r.key("location") + ": must start with '/', got '" + location + "'");
     }
+    String name = r.string("name", host + location).trim();
+    if (name.isEmpty()) {
+      throw new ConfigException(r.key("name") + ": must not be empty");
+    }
     ProxyConfig.Upstream upstream = UpstreamSection.read(r.node("upstream"));
     r.finish();
-    return new ProxyConfig.RouteSpec(host, location, upstream);
+    return new ProxyConfig.RouteSpec(host, location, name, upstream);
   }
 
   /** {@code server.tls}: both files or neither; they are read (and checked) when the listener starts. */

@@ -6,6 +6,8 @@ import org.fleetproxy.pool.UpstreamTrust;
 import org.fleetproxy.proxy.destination.Cidr;
 import org.fleetproxy.proxy.ingress.Limits;
 import org.fleetproxy.proxy.target.HostPort;
+import org.fleetproxy.proxy.upstream.Balance;
+import org.fleetproxy.proxy.upstream.HashOn;
 
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
@@ -91,21 +93,67 @@ public record ProxyConfig(Server server, Admin admin, Forward forward, List<Rout
     }
   }
 
-  public record RouteSpec(String host, String location, Upstream upstream) {
+  /** @param name the route's identity in control messages and upstream metrics: {@code host + location} unless set */
+  public record RouteSpec(String host, String location, String name, Upstream upstream) {
   }
 
   /**
-   * @param url absolute http(s) URL: scheme, authority and base path
+   * @param servers the group's servers, one for {@code url}; they share one scheme-independent base path
+   * @param group how the servers share the route's requests and stand in for each other
    * @param timeoutMillis wait for response headers, then 504
    * @param readTimeoutMillis longest upstream silence mid-response, then abort
    * @param version h1, h2 or auto
    * @param tlsServerName the name TLS sends (SNI) and verifies instead of the URL's host, or null
    * @param connectTo where the TCP connection goes instead of the URL's host and port, or null
    * @param trust what an https upstream's certificate must chain to (or {@link UpstreamTrust#insecure()});
-   *              null for http
+   *              null when no server is https
    */
-  public record Upstream(String url, long timeoutMillis, long readTimeoutMillis, String version,
-                         Map<String, String> headers, String tlsServerName, HostPort connectTo, UpstreamTrust trust) {
+  public record Upstream(List<ServerSpec> servers, Group group, long timeoutMillis, long readTimeoutMillis,
+                         String version, Map<String, String> headers, String tlsServerName, HostPort connectTo,
+                         UpstreamTrust trust) {
+  }
+
+  /**
+   * @param url absolute http(s) URL: scheme, authority and base path
+   * @param weight its share relative to the other servers, 1 or more
+   * @param backup whether it serves only while no primary server is up
+   * @param resolveMillis how often its host name is resolved again, each address a server; 0 = resolved per connection
+   */
+  public record ServerSpec(String url, int weight, boolean backup, long resolveMillis) {
+  }
+
+  /**
+   * @param balance how a server is chosen
+   * @param hashOn what {@link Balance#HASH} hashes, or null
+   * @param maxConnections connections per server and node; 0 = no cap
+   * @param slowStartMillis how long a server that comes (back) up takes to reach its full share; 0 = at once
+   * @param retries other servers a failed idempotent request may try
+   */
+  public record Group(Balance balance, HashOn hashOn, int maxConnections, long slowStartMillis, int retries,
+                      Health health) {
+
+    /** Every key at its default: round-robin, no cap, no slow start, no retries, no checks, no ejection. */
+    public static Group defaults() {
+      return new Group(Balance.ROUND_ROBIN, null, 0, 0, 0,
+          new Health(null, 2_000, 1_000, 2, 3, 200, 399, 0, 30_000, false));
+    }
+  }
+
+  /**
+   * @param path the active check's path, or null when servers are not checked
+   * @param expectLow lowest status a passing check may get
+   * @param expectHigh highest status a passing check may get
+   * @param ejectAfter consecutive failed exchanges that take a server out; 0 = never
+   * @param ejectForMillis how long the first ejection lasts; each one in a row lasts twice the last
+   * @param share whether an ejection seen here is announced to the other nodes
+   */
+  public record Health(String path, long intervalMillis, long timeoutMillis, int rise, int fall, int expectLow,
+                       int expectHigh, int ejectAfter, long ejectForMillis, boolean share) {
+
+    /** Whether active checks run. */
+    public boolean active() {
+      return path != null;
+    }
   }
 
   /**

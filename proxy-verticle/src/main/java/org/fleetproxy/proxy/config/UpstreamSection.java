@@ -32,11 +32,11 @@ final class UpstreamSection {
   }
 
   static ProxyConfig.Upstream read(ConfigNode u) {
-    String url = u.string("url", null);
-    if (url == null) {
-      throw new ConfigException(u.key("url") + ": required");
+    List<ProxyConfig.ServerSpec> servers = GroupSection.servers(u);
+    boolean tls = false;
+    for (ProxyConfig.ServerSpec s : servers) {
+      tls |= s.url().startsWith("https:");
     }
-    boolean tls = "https".equals(validateUrl(url, u.key("url")).getScheme());
     String version = u.string("version", "auto");
     if (!List.of("h1", "h2", "auto").contains(version)) {
       throw new ConfigException(u.key("version") + ": must be h1, h2 or auto, got '" + version + "'");
@@ -54,7 +54,12 @@ final class UpstreamSection {
       throw new ConfigException(u.key("connect-to") + ": must be host:port (IPv6 as [address]:port), got '"
           + connectTo + "'");
     }
-    ProxyConfig.Upstream upstream = new ProxyConfig.Upstream(url,
+    if (connectTo != null && servers.size() > 1) {
+      throw new ConfigException(u.key("connect-to") + ": sends every connection to one address, so it takes "
+          + "a single server, not " + servers.size());
+    }
+    ProxyConfig.Group group = GroupSection.group(u);
+    ProxyConfig.Upstream upstream = new ProxyConfig.Upstream(servers, group,
         ConfigLoader.positive(u, "timeout", 30_000), ConfigLoader.positive(u, "read-timeout", 60_000), version,
         routeHeaders(u), serverName, connectAddress, tls ? trust(u) : noTrust(u));
     u.finish();
@@ -122,7 +127,7 @@ final class UpstreamSection {
     }
   }
 
-  private static URI validateUrl(String url, String key) {
+  static URI validateUrl(String url, String key) {
     URI uri;
     try {
       uri = new URI(url);

@@ -8,6 +8,7 @@ import org.fleetproxy.proxy.ActiveConfig;
 import org.fleetproxy.proxy.relay.core.HeaderRules;
 import org.fleetproxy.proxy.relay.core.Refusal;
 import org.fleetproxy.proxy.relay.core.RequestFilter;
+import org.fleetproxy.proxy.relay.core.ServerChoice;
 import org.fleetproxy.proxy.relay.core.Target;
 
 import java.util.function.Supplier;
@@ -71,6 +72,13 @@ public final class ProxyHandler implements Handler<HttpServerRequest> {
           : Refusal.of(502, RequestFilter.UNROUTED, String.valueOf(ar.cause().getMessage())));
       return;
     }
-    new UpgradeExchange(relay, request, ar.result(), config.get().config().limits().tunnelIdleTimeoutMillis()).start();
+    String client = request.remoteAddress() == null ? "-" : request.remoteAddress().hostAddress();
+    Target target = new ServerChoice(relay).first(ar.result(), request::getHeader, client);
+    if (target == null) {
+      relay.refuse(request, Refusal.of(503, ar.result().routeLabel(),
+          "no server of route " + ar.result().group().route() + " is up"));
+      return;
+    }
+    new UpgradeExchange(relay, request, target, config.get().config().limits().tunnelIdleTimeoutMillis()).start();
   }
 }

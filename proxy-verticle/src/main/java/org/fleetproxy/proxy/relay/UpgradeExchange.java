@@ -8,6 +8,7 @@ import org.fleetproxy.proxy.ingress.ClientPipeline;
 import org.fleetproxy.proxy.relay.core.AcquireFailure;
 import org.fleetproxy.proxy.relay.core.HeaderRules;
 import org.fleetproxy.proxy.relay.core.HopByHop;
+import org.fleetproxy.proxy.relay.core.ServerChoice;
 import org.fleetproxy.proxy.relay.core.Target;
 import org.fleetproxy.proxy.timing.TimeoutSweep;
 import io.vertx.core.AsyncResult;
@@ -182,6 +183,7 @@ final class UpgradeExchange implements TimeoutSweep.Watched {
   private void finish(int status) {
     if (!done) {
       done = true;
+      ServerChoice.over(relay, target, status);
       relay.completed(target, request, status, System.nanoTime() - startNanos);
     }
   }

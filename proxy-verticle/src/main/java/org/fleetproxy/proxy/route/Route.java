@@ -6,8 +6,14 @@ import org.fleetproxy.pool.OriginTransport;
 import org.fleetproxy.pool.UpstreamProtocol;
 import org.fleetproxy.proxy.config.ProxyConfig;
 import org.fleetproxy.proxy.target.HostPort;
+import org.fleetproxy.proxy.upstream.ServerGroup;
+import org.fleetproxy.proxy.upstream.ServerStates;
+import org.fleetproxy.proxy.upstream.UpstreamServer;
 
+import java.net.InetAddress;
 import java.net.URI;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 
 /**
@@ -18,66 +24,84 @@ public final class Route {
 
   private final String host;
   private final String location;
-  private final OriginKey origin;
+  private final String name;
+  private final ProxyConfig.Upstream upstream;
+  private final ServerGroup group;
   private final String basePath;
-  private final String hostHeader;
-  private final long timeoutMillis;
-  private final long readTimeoutMillis;
   private final MultiMap headers;
 
-  Route(ProxyConfig.RouteSpec spec) {
+  Route(ProxyConfig.RouteSpec spec, ServerStates states) {
     this.host = spec.host();
     this.location = spec.location();
-    URI url = URI.create(spec.upstream().url());
+    this.name = spec.name();
+    this.upstream = spec.upstream();
+    List<UpstreamServer> servers = new ArrayList<>();
+    for (ProxyConfig.ServerSpec s : upstream.servers()) {
+      servers.add(server(s, null, states));
+    }
+    this.group = new ServerGroup(name, upstream.group(), servers);
+    String path = URI.create(upstream.servers().get(0).url()).getRawPath();
+    this.basePath = path == null ? "" : path;
+    this.headers = MultiMap.caseInsensitiveMultiMap();
+    upstream.headers().forEach(this.headers::set);
+  }
+
+  /**
+   * The server {@code spec} describes, or with {@code address} one address its name resolved to:
+   * its connections go there while {@code Host}, SNI and the certificate check keep the name.
+   */
+  public UpstreamServer server(ProxyConfig.ServerSpec spec, InetAddress address, ServerStates states) {
+    URI url = URI.create(spec.url());
     boolean tls = "https".equals(url.getScheme());
     int port = url.getPort() > 0 ? url.getPort() : tls ? 443 : 80;
     String h = url.getHost();
     if (h.startsWith("[") && h.endsWith("]")) {
       h = h.substring(1, h.length() - 1);
     }
-    ProxyConfig.Upstream upstream = spec.upstream();
     String serverName = !tls ? null : upstream.tlsServerName() != null ? upstream.tlsServerName() : h;
-    this.origin = new OriginKey(url.getScheme(), h, port, serverName, null, null, transport(upstream));
-    String path = url.getRawPath();
-    this.basePath = path == null ? "" : path;
-    this.hostHeader = origin.hostHeader();
-    this.timeoutMillis = spec.upstream().timeoutMillis();
-    this.readTimeoutMillis = spec.upstream().readTimeoutMillis();
-    this.headers = MultiMap.caseInsensitiveMultiMap();
-    spec.upstream().headers().forEach(this.headers::set);
+    HostPort connectTo = address != null ? new HostPort(address.getHostAddress(), port) : upstream.connectTo();
+    OriginKey origin = new OriginKey(url.getScheme(), h, port, serverName, null, null,
+        transport(connectTo, tls ? upstream.trust() : null));
+    String id = address == null ? spec.url() : spec.url() + "@" + address.getHostAddress();
+    return new UpstreamServer(id, spec.url(), origin, origin.hostHeader(), spec.weight(), spec.backup(),
+        states.of(name, id, spec.url()));
   }
 
-  private static OriginTransport transport(ProxyConfig.Upstream upstream) {
+  private OriginTransport transport(HostPort connectTo, org.fleetproxy.pool.UpstreamTrust trust) {
     UpstreamProtocol protocol = UpstreamProtocol.valueOf(upstream.version().toUpperCase(Locale.ROOT));
-    HostPort connectTo = upstream.connectTo();
-    return connectTo == null ? new OriginTransport(protocol, upstream.trust(), null, 0)
-        : new OriginTransport(protocol, upstream.trust(), connectTo.host(), connectTo.port());
+    return connectTo == null ? new OriginTransport(protocol, trust, null, 0)
+        : new OriginTransport(protocol, trust, connectTo.host(), connectTo.port());
   }
 
   public String host() {
     return host;
   }
 
-  /** The location prefix; also the {@code route} label of this route's metrics. */
+  /** The location prefix; also the {@code route} label of this route's request metrics. */
   public String location() {
     return location;
   }
 
-  public OriginKey origin() {
-    return origin;
+  /** The route's identity in control messages and upstream metrics. */
+  public String name() {
+    return name;
   }
 
-  /** The {@code Host} header for the upstream: its authority, the port left out when it is the default. */
-  public String hostHeader() {
-    return hostHeader;
+  public ProxyConfig.Upstream upstream() {
+    return upstream;
+  }
+
+  /** The route's servers and how they are chosen. */
+  public ServerGroup group() {
+    return group;
   }
 
   public long timeoutMillis() {
-    return timeoutMillis;
+    return upstream.timeoutMillis();
   }
 
   public long readTimeoutMillis() {
-    return readTimeoutMillis;
+    return upstream.readTimeoutMillis();
   }
 
   /** Headers set on every upstream request of this route, after all other rewriting. */

@@ -2,13 +2,17 @@ package org.fleetproxy.proxy.route;
 
 import org.fleetproxy.pool.OriginKey;
 import org.fleetproxy.proxy.config.ProxyConfig;
+import org.fleetproxy.proxy.upstream.ServerStates;
+import org.fleetproxy.proxy.upstream.UpstreamServer;
 
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * The reverse routes, immutable: routes of the request's host are searched first, then those of
@@ -21,22 +25,38 @@ public final class RouteTable {
 
   private final Map<String, Route[]> byHost;
   private final Route[] wildcard;
+  private final List<Route> all;
+  private final ServerStates states;
 
-  private RouteTable(Map<String, Route[]> byHost, Route[] wildcard) {
+  private RouteTable(Map<String, Route[]> byHost, Route[] wildcard, List<Route> all, ServerStates states) {
     this.byHost = byHost;
     this.wildcard = wildcard;
+    this.all = all;
+    this.states = states;
   }
 
-  /** Compiles {@code specs}; a route that skips certificate checks is logged, every time it goes into service. */
+  /** Compiles {@code specs} with servers of their own state, as for a node's first config. */
   public static RouteTable of(List<ProxyConfig.RouteSpec> specs) {
+    return of(specs, new ServerStates());
+  }
+
+  /**
+   * Compiles {@code specs}; servers keep their state in {@code states} across tables. A route that
+   * skips certificate checks is logged, every time it goes into service.
+   */
+  public static RouteTable of(List<ProxyConfig.RouteSpec> specs, ServerStates states) {
     Map<String, List<Route>> groups = new HashMap<>();
+    List<Route> all = new ArrayList<>();
     for (int i = 0; i < specs.size(); i++) {
       ProxyConfig.RouteSpec spec = specs.get(i);
       if (spec.upstream().trust() != null && !spec.upstream().trust().verifies()) {
         LOG.log(System.Logger.Level.WARNING, "routes[{0}] (host {1}, location {2}): upstream.insecure is on: "
-            + "the certificate of {3} is not verified", i, spec.host(), spec.location(), spec.upstream().url());
+            + "the certificate of {3} is not verified", i, spec.host(), spec.location(),
+            spec.upstream().servers().get(0).url());
       }
-      groups.computeIfAbsent(spec.host(), h -> new ArrayList<>()).add(new Route(spec));
+      Route route = new Route(spec, states);
+      all.add(route);
+      groups.computeIfAbsent(spec.host(), h -> new ArrayList<>()).add(route);
     }
     Map<String, Route[]> byHost = new HashMap<>();
     Route[] wildcard = NONE;
@@ -50,20 +70,38 @@ public final class RouteTable {
         byHost.put(e.getKey(), sorted);
       }
     }
-    return new RouteTable(byHost, wildcard);
+    return new RouteTable(byHost, wildcard, List.copyOf(all), states);
   }
 
-  /** Every upstream origin the routes send to. */
+  /** Every route, in config order. */
+  public List<Route> routes() {
+    return all;
+  }
+
+  /** The node's state of every server, shared with the tables before and after this one. */
+  public ServerStates states() {
+    return states;
+  }
+
+  /** Every upstream origin the routes send to now. */
   public List<OriginKey> origins() {
     List<OriginKey> out = new ArrayList<>();
-    for (Route r : wildcard) {
-      out.add(r.origin());
-    }
-    byHost.values().forEach(routes -> {
-      for (Route r : routes) {
-        out.add(r.origin());
+    for (Route r : all) {
+      for (UpstreamServer s : r.group().servers()) {
+        out.add(s.origin());
       }
-    });
+    }
+    return out;
+  }
+
+  /** The servers of every route now, as {@link ServerStates} knows them. */
+  public Set<ServerStates.Key> serverKeys() {
+    Set<ServerStates.Key> out = new HashSet<>();
+    for (Route r : all) {
+      for (UpstreamServer s : r.group().servers()) {
+        out.add(new ServerStates.Key(r.name(), s.id()));
+      }
+    }
     return out;
   }
 

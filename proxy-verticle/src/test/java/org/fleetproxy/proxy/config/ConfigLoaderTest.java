@@ -94,8 +94,9 @@ class ConfigLoaderTest {
     ProxyConfig.RouteSpec r = c.routes().get(0);
     assertEquals("api.example.com", r.host());
     assertEquals("/api/", r.location());
-    assertEquals(new ProxyConfig.Upstream("http://127.0.0.1:9001/v1/", 500, 120_000, "h1", Map.of("X-Env", "prod"),
-        null, null, null),
+    assertEquals("api.example.com/api/", r.name());
+    assertEquals(new ProxyConfig.Upstream(List.of(new ProxyConfig.ServerSpec("http://127.0.0.1:9001/v1/", 1, false, 0)),
+        ProxyConfig.Group.defaults(), 500, 120_000, "h1", Map.of("X-Env", "prod"), null, null, null),
         r.upstream());
     assertEquals(new PoolSettings(3, 30_000, 1_500, PoolSettings.Reuse.PER_CLIENT, 12), c.pool());
     assertEquals(new ProxyConfig.Cluster(true, "other.yaml", false, "blue", "edge-1", 3_000), c.cluster());

@@ -5,6 +5,8 @@ import org.fleetproxy.pool.OriginTransport;
 import org.fleetproxy.pool.UpstreamProtocol;
 import org.fleetproxy.proxy.config.ConfigLoader;
 import org.fleetproxy.proxy.config.ProxyConfig;
+import org.fleetproxy.proxy.upstream.ServerStates;
+import org.fleetproxy.proxy.upstream.UpstreamServer;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;
@@ -15,18 +17,23 @@ import static org.junit.jupiter.api.Assertions.*;
 class RouteTableTest {
 
   private static ProxyConfig.RouteSpec spec(String host, String location, String url) {
-    return new ProxyConfig.RouteSpec(host, location,
-        new ProxyConfig.Upstream(url, 30_000, 60_000, "auto", Map.of(), null, null, null));
+    return new ProxyConfig.RouteSpec(host, location, host + location,
+        new ProxyConfig.Upstream(List.of(new ProxyConfig.ServerSpec(url, 1, false, 0)), ProxyConfig.Group.defaults(),
+            30_000, 60_000, "auto", Map.of(), null, null, null));
   }
 
   private static Route route(String location, String url) {
-    return new Route(spec("*", location, url));
+    return new Route(spec("*", location, url), new ServerStates());
+  }
+
+  private static UpstreamServer only(Route r) {
+    return r.group().servers().get(0);
   }
 
   /** The upstream URL identifies the matched route in the table tests. */
   private static String target(RouteTable table, String host, String path) {
     Route r = table.match(host, path);
-    return r == null ? null : r.origin().host() + r.location();
+    return r == null ? null : only(r).origin().host() + r.location();
   }
 
   @Test
@@ -143,32 +150,34 @@ class RouteTableTest {
 
   @Test
   void hostHeaderOmitsTheDefaultPort() {
-    assertEquals("h.test", route("/", "http://h.test/").hostHeader());
-    assertEquals("h.test", route("/", "http://h.test:80/").hostHeader());
-    assertEquals("h.test:8080", route("/", "http://h.test:8080/").hostHeader());
-    assertEquals("h.test", route("/", "https://h.test/").hostHeader());
-    assertEquals("h.test", route("/", "https://h.test:443/").hostHeader());
-    assertEquals("h.test:80", route("/", "https://h.test:80/").hostHeader());
-    assertEquals("h.test:443", route("/", "http://h.test:443/").hostHeader());
-    assertEquals("[::1]", route("/", "http://[::1]/").hostHeader());
-    assertEquals("[::1]:9001", route("/", "http://[::1]:9001/").hostHeader());
+    assertEquals("h.test", only(route("/", "http://h.test/")).hostHeader());
+    assertEquals("h.test", only(route("/", "http://h.test:80/")).hostHeader());
+    assertEquals("h.test:8080", only(route("/", "http://h.test:8080/")).hostHeader());
+    assertEquals("h.test", only(route("/", "https://h.test/")).hostHeader());
+    assertEquals("h.test", only(route("/", "https://h.test:443/")).hostHeader());
+    assertEquals("h.test:80", only(route("/", "https://h.test:80/")).hostHeader());
+    assertEquals("h.test:443", only(route("/", "http://h.test:443/")).hostHeader());
+    assertEquals("[::1]", only(route("/", "http://[::1]/")).hostHeader());
+    assertEquals("[::1]:9001", only(route("/", "http://[::1]:9001/")).hostHeader());
   }
 
   @Test
   void originKeyFromTheUrl() {
-    assertEquals(OriginKey.of("http", "127.0.0.1", 80), route("/", "http://127.0.0.1/").origin());
-    assertEquals(OriginKey.of("http", "127.0.0.1", 9001), route("/", "http://127.0.0.1:9001/x/").origin());
-    OriginKey tls = route("/", "https://h.test/").origin();
+    assertEquals(OriginKey.of("http", "127.0.0.1", 80), only(route("/", "http://127.0.0.1/")).origin());
+    assertEquals(OriginKey.of("http", "127.0.0.1", 9001), only(route("/", "http://127.0.0.1:9001/x/")).origin());
+    OriginKey tls = only(route("/", "https://h.test/")).origin();
     assertEquals(new OriginKey("https", "h.test", 443, "h.test", null, null,
         new OriginTransport(UpstreamProtocol.AUTO, null, null, 0)), tls);
     assertTrue(tls.tls());
-    assertEquals("::1", route("/", "http://[::1]:9001/").origin().host());
+    assertEquals("::1", only(route("/", "http://[::1]:9001/")).origin().host());
   }
 
   @Test
   void routeHeadersAreCaseInsensitive() {
-    Route r = new Route(new ProxyConfig.RouteSpec("*", "/",
-        new ProxyConfig.Upstream("http://h:1/", 1_000, 2_000, "auto", Map.of("X-Env", "prod"), null, null, null)));
+    Route r = new Route(new ProxyConfig.RouteSpec("*", "/", "*/",
+        new ProxyConfig.Upstream(List.of(new ProxyConfig.ServerSpec("http://h:1/", 1, false, 0)),
+            ProxyConfig.Group.defaults(), 1_000, 2_000, "auto", Map.of("X-Env", "prod"), null, null, null)),
+        new ServerStates());
     assertEquals("prod", r.headers().get("x-env"));
     assertEquals(1_000, r.timeoutMillis());
     assertEquals(2_000, r.readTimeoutMillis());

@@ -35,6 +35,7 @@ public final class Exchange implements UpstreamSide.Reader, TimeoutSweep.Watched
   private final ResponseState response = new ResponseState();
   private final ExchangeEnd end;
   private final UpstreamPeer peer;
+  private final ServerChoice choice;
   private Target target;
   private RelayPhase phase = RelayPhase.CONNECTING;
   private long lastActivity;
@@ -48,6 +49,7 @@ public final class Exchange implements UpstreamSide.Reader, TimeoutSweep.Watched
     this.body = new RequestBody(client, this);
     this.end = new ExchangeEnd(context, client, request, keepAlive, hasBody, body, response);
     this.peer = new UpstreamPeer(context.pool(), attach);
+    this.choice = new ServerChoice(context);
   }
 
   /** Whether the client has sent the whole request. */
@@ -86,6 +88,12 @@ public final class Exchange implements UpstreamSide.Reader, TimeoutSweep.Watched
       return;
     }
     target = ar.result();
+    Target chosen = choice.first(target, request.headers()::get, client.client());
+    if (chosen == null) {
+      fail(503, "no server of route " + target.group().route() + " is up");
+      return;
+    }
+    target = chosen;
     HeaderRules.toUpstream(request, target, client.client(), client.tls(),
         request.headers().get(HttpHeaderNames.HOST), context.elite(), hasBody);
     peer.lease(target.origin()).onComplete(this::leased);
@@ -93,7 +101,14 @@ public final class Exchange implements UpstreamSide.Reader, TimeoutSweep.Watched
 
   private void leased(AsyncResult<PooledConnection> ar) {
     if (ar.failed()) {
-      fail(AcquireFailure.status(ar.cause()), "connect to " + target.origin() + " failed: " + ar.cause().getMessage());
+      int code = AcquireFailure.status(ar.cause());
+      // a cap reached is the node's own limit, not the server failing
+      if (code != 503) {
+        choice.outcome(target, true);
+      }
+      if (code == 503 || !failover(ServerChoice.Reason.CONNECT, code)) {
+        fail(code, "connect to " + target.origin() + " failed: " + ar.cause().getMessage());
+      }
       return;
     }
     if (end.reached()) {
@@ -139,20 +154,28 @@ public final class Exchange implements UpstreamSide.Reader, TimeoutSweep.Watched
       upstreamFailed(new IllegalStateException("data after the end of the response"));
       return;
     }
-    if (msg instanceof HttpResponse head) {
-      head(head);
+    if (msg instanceof HttpResponse head && !head(head)) {
+      ReferenceCountUtil.release(msg);
+      return;
     }
     if (msg instanceof HttpContent content && !response.droppedAsInterim(content)) {
       body(content);
     }
   }
 
-  private void head(HttpResponse head) {
+  /** Takes a response head; false when it goes no further (the request went to another server instead). */
+  private boolean head(HttpResponse head) {
     if (!head.decoderResult().isSuccess()) {
       upstreamFailed(head.decoderResult().cause());
-      return;
+      return true;
     }
     int code = head.status().code();
+    if (code >= 200) {
+      choice.outcome(target, ServerChoice.failing(code));
+      if (ServerChoice.failing(code) && failover(ServerChoice.Reason.STATUS, code)) {
+        return false;
+      }
+    }
     if (code == 101) {
       upstreamFailed(new IllegalStateException("101 Switching Protocols without an upgrade request"));
     } else if (code < 200) {
@@ -168,6 +191,7 @@ public final class Exchange implements UpstreamSide.Reader, TimeoutSweep.Watched
       response.head(head.status().code(), plan);
       client.head(head, plan);
     }
+    return true;
   }
 
   private void body(HttpContent content) {
@@ -225,7 +249,10 @@ public final class Exchange implements UpstreamSide.Reader, TimeoutSweep.Watched
 
   @Override
   public void timedOut() {
-    settle(peer.late(phase, target));
+    UpstreamPeer.Failure failure = peer.late(phase, target);
+    // the upstream's silence counts against it; a client that stopped sending does not
+    choice.outcome(target, failure.status() == 504 || phase == RelayPhase.STREAMING);
+    settle(failure);
   }
 
   /** The upstream connection failed or closed ({@code cause} null) before the response ended. */
@@ -233,7 +260,14 @@ public final class Exchange implements UpstreamSide.Reader, TimeoutSweep.Watched
   public void upstreamFailed(Throwable cause) {
     if (!end.reached()) {
       boolean replayable = !hasBody && body.ended() && RequestFilter.idempotent(request.method());
-      settle(peer.broken(cause, phase, target, response.inInterim(), replayable));
+      UpstreamPeer.Failure failure = peer.broken(cause, phase, target, response.inInterim(), replayable);
+      if (failure.outcome() != UpstreamPeer.Outcome.RETRY) {
+        choice.outcome(target, true);
+      }
+      if (failure.outcome() == UpstreamPeer.Outcome.ANSWER && failover(ServerChoice.Reason.RESET, failure.status())) {
+        return;
+      }
+      settle(failure);
     }
   }
 
@@ -280,6 +314,28 @@ public final class Exchange implements UpstreamSide.Reader, TimeoutSweep.Watched
     }
     peer.drain(context.timeouts(), request.method() == HttpMethod.HEAD, streaming ? response.plan() : null,
         response.inInterim(), streaming ? target.readTimeoutMillis() : target.timeoutMillis());
+  }
+
+  /**
+   * Sends the request to another server of its route after a failed attempt, when it may go
+   * again: idempotent, and either never sent (no connection) or bodiless and read whole.
+   */
+  private boolean failover(ServerChoice.Reason reason, int code) {
+    boolean sendable = reason == ServerChoice.Reason.CONNECT || !hasBody && body.ended();
+    if (!sendable || !RequestFilter.idempotent(request.method())) {
+      return false;
+    }
+    Target next = choice.next(target, reason, code);
+    if (next == null) {
+      return false;
+    }
+    context.timeouts().forget(this);
+    peer.drop();
+    target = next;
+    HeaderRules.retarget(request, target);
+    phase = RelayPhase.CONNECTING;
+    peer.lease(target.origin()).onComplete(this::leased);
+    return true;
   }
 
   private void fail(int code, String why) {

@@ -29,6 +29,15 @@ public interface ExchangeContext extends RejectionSink {
   /** The address this node's hosts file maps {@code host} to, or null; never a DNS query. */
   InetAddress hostsFileAddress(String host);
 
+  /** One attempt of a request at a server of its route ended with {@code code}, the server's or the proxy's. */
+  void attempted(Target target, int code);
+
+  /** A request goes to another server of its route after its attempt at {@code failed}'s server failed. */
+  void retried(Target failed, String reason);
+
+  /** A failure just took {@code target}'s server out of its route (passive ejection). */
+  void ejected(Target target);
+
   /**
    * The logging phase of an exchange: called once, however it ended.
    *

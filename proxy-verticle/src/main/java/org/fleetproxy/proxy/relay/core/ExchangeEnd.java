@@ -122,9 +122,10 @@ final class ExchangeEnd {
       return;
     }
     done = true;
+    ServerChoice.over(context, target, code);
     long now = System.nanoTime();
     context.completed(new Completion(route, target == null ? "-" : target.user(),
-        target == null ? "-" : target.origin().authority(), method, uri, client.client(), code, body.bytes(),
+        target == null || target.origin() == null ? "-" : target.origin().authority(), method, uri, client.client(), code, body.bytes(),
         response.bytes(), now - startNanos, sentNanos < 0 ? -1 : now - sentNanos), client.wire());
   }
 

@@ -71,6 +71,11 @@ public final class HeaderRules {
     request.setProtocolVersion(HttpVersion.HTTP_1_1);
   }
 
+  /** Points a request {@link #toUpstream} already rewrote at another server of the same route. */
+  public static void retarget(HttpRequest request, Target target) {
+    request.headers().set(HOST, target.hostHeader());
+  }
+
   /**
    * As {@link #toUpstream}, for a bodiless upgrade request (WebSocket): {@code Upgrade} and
    * {@code Connection} are hop-by-hop, so the upgrade is asked for again, of the next hop.

@@ -123,8 +123,8 @@ public final class RequestFilter {
     if (upstreamUri == null) {
       return refused(Refusal.of(400, UNROUTED, "path would leave the base of route " + route.location()));
     }
-    return Future.succeededFuture(new Target(route.origin(), upstreamUri, route.hostHeader(), route.timeoutMillis(),
-        route.readTimeoutMillis(), route.headers(), route.location(), false, "-"));
+    return Future.succeededFuture(new Target(null, upstreamUri, null, route.timeoutMillis(),
+        route.readTimeoutMillis(), route.headers(), route.location(), false, "-", route.group(), null, pathAndQuery));
   }
 
   /** The forward user, "-" when no authentication is configured, or null when the credentials fail. */
