@@ -6,6 +6,7 @@ import io.vertx.core.eventbus.Message;
 import io.vertx.core.json.JsonObject;
 import org.fleetproxy.proxy.cluster.Fleet;
 import org.fleetproxy.proxy.config.ConfigSource;
+import org.fleetproxy.proxy.upstream.UpstreamControl;
 
 import java.util.List;
 import java.util.function.Function;
@@ -31,7 +32,8 @@ public final class NodeControl extends VerticleBase {
   /** Every control address of the fleet, as offered by {@code ctl} and {@code POST /admin/ADDRESS}. */
   public static final List<String> ADDRESSES = List.of(STATUS_ADDRESS, CLUSTER_STATUS_ADDRESS,
       org.fleetproxy.pool.PoolVerticle.STATS_ADDRESS, org.fleetproxy.pool.PoolVerticle.DRAIN_ADDRESS, RELOAD_ADDRESS,
-      org.fleetproxy.metrics.MetricsVerticle.SNAPSHOT_ADDRESS);
+      org.fleetproxy.metrics.MetricsVerticle.SNAPSHOT_ADDRESS, UpstreamControl.STATUS_ADDRESS,
+      UpstreamControl.SET_ADDRESS);
 
   private final Fleet fleet;
   private final Supplier<JsonObject> status;

@@ -7,11 +7,15 @@ import io.vertx.core.eventbus.Message;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.core.shareddata.AsyncMap;
+import org.fleetproxy.pool.OriginKey;
+import org.fleetproxy.pool.UpstreamPool;
 import org.fleetproxy.proxy.cluster.Fleet;
 import org.fleetproxy.proxy.route.Route;
 import org.fleetproxy.proxy.route.RouteTable;
 
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.function.Supplier;
@@ -45,11 +49,14 @@ public final class UpstreamControl extends VerticleBase {
   private final Supplier<RouteTable> routes;
   private final String metricsAddress;
   private final HealthChecks checks;
+  private final UpstreamPool pool;
   private long resyncTimer;
   private long metricsTimer;
 
   /** @param metricsAddress where the node's view goes about once a second, for the metrics verticle */
-  public UpstreamControl(Fleet fleet, Supplier<RouteTable> routes, String metricsAddress, HealthChecks checks) {
+  public UpstreamControl(Fleet fleet, Supplier<RouteTable> routes, String metricsAddress, HealthChecks checks,
+                         UpstreamPool pool) {
+    this.pool = pool;
     this.fleet = fleet;
     this.routes = routes;
     this.metricsAddress = metricsAddress;
@@ -151,8 +158,29 @@ public final class UpstreamControl extends VerticleBase {
         setting.getInteger("weight", 0), setting.getString("by"));
     if (admin != ServerState.Admin.READY) {
       checks.sync(routes.get());
+      closeIdle(setting.getString("route"), setting.getString("server"));
     }
     return reached;
+  }
+
+  /**
+   * A server set to drain or maint gets no new requests; its idle connections close now, and
+   * those still carrying a request when it ends.
+   */
+  private void closeIdle(String route, String server) {
+    List<OriginKey> origins = new ArrayList<>();
+    for (Route r : routes.get().routes()) {
+      if (r.name().equals(route)) {
+        for (UpstreamServer s : r.group().servers()) {
+          if (s.id().equals(server) || s.url().equals(server)) {
+            origins.add(s.origin());
+          }
+        }
+      }
+    }
+    if (!origins.isEmpty()) {
+      pool.retire(origins);
+    }
   }
 
   /** Applies what the fleet's map holds and drops what it no longer does. */
@@ -169,6 +197,9 @@ public final class UpstreamControl extends VerticleBase {
       held.forEach((k, v) -> {
         if (!v.equals(applied.get(k))) {
           states.apply(k.route(), k.server(), v);
+          if (v.admin() != ServerState.Admin.READY) {
+            closeIdle(k.route(), k.server());
+          }
         }
       });
       applied.keySet().stream().filter(k -> !held.containsKey(k)).forEach(k -> states.apply(k.route(), k.server(),
