@@ -75,7 +75,7 @@ public final class ProxyNode {
     this.source = source;
     this.accessLog = accessLog;
     this.upstreams = new UpstreamControl(fleet, () -> this.config.get().routes(), MetricsVerticle.UPSTREAM_ADDRESS,
-        new HealthChecks(pool), pool);
+        new HealthChecks(vertx, pool), pool);
     this.listeners = new IngressListeners(vertx, server -> new ProxyVerticle(pool, this.config, server,
         certificate::get, clientConnections, accessLog, hostsFile,
         t -> upstreams.ejected(t.group().route(), t.server().id(), t.group().spec().health().ejectForMillis())),

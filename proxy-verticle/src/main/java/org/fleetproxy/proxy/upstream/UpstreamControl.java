@@ -156,8 +156,8 @@ public final class UpstreamControl extends VerticleBase {
     LOG.log(System.Logger.Level.INFO, "route {0}: server {1} set {2} (weight {3}) by node {4}",
         setting.getString("route"), setting.getString("server"), setting.getString("state"),
         setting.getInteger("weight", 0), setting.getString("by"));
+    checks.sync(routes.get());
     if (admin != ServerState.Admin.READY) {
-      checks.sync(routes.get());
       closeIdle(setting.getString("route"), setting.getString("server"));
     }
     return reached;
@@ -204,6 +204,7 @@ public final class UpstreamControl extends VerticleBase {
       });
       applied.keySet().stream().filter(k -> !held.containsKey(k)).forEach(k -> states.apply(k.route(), k.server(),
           new ServerStates.Setting(ServerState.Admin.READY, 0)));
+      checks.sync(routes.get());
       return null;
     });
   }
