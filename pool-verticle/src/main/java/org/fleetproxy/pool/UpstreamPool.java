@@ -34,7 +34,7 @@ public final class UpstreamPool {
   private final List<LoopPool> partitions = new CopyOnWriteArrayList<>();
   /** Partitions that left; their counters stay in the totals. */
   private final List<LoopPool> gone = new ArrayList<>();
-  /** Connections per host over every partition, for {@code pool.max-per-host}. */
+  /** Connections per host over every partition, for the connection caps. */
   private final HostLimits hosts = new HostLimits();
   private volatile PoolSettings settings;
 
