@@ -6,7 +6,7 @@ import java.util.ArrayDeque;
 import java.util.Iterator;
 
 /**
- * The acquires of one origin queue that found its host at {@code pool.max-per-host}, oldest first,
+ * The acquires of one origin queue that found its host at its connection cap, oldest first,
  * with how many ever waited and how many gave up. Each waits up to the connect timeout for
  * whichever comes first: a connection of its own queue coming free (handed over here, on this
  * loop), or a slot freed anywhere on the node (granted by {@link HostLimits}, from that loop).
@@ -17,6 +17,9 @@ final class CapWaiters {
 
   /** What the waiters need of their origin queue. */
   interface Connections {
+    /** The origin's connection cap now ({@link HostLimits#cap}), 0 for none; asked from any event loop. */
+    int cap();
+
     /** Opens a connection whose slot under the cap is already counted. */
     Future<PooledConnection> open();
 
@@ -41,19 +44,24 @@ final class CapWaiters {
   }
 
   /**
-   * Opens a connection if the host is below {@code pool.max-per-host}; else waits, up to the
-   * connect timeout, for one of this queue's connections to come free or for a slot.
+   * Opens a connection if the host is below the origin's cap; else waits, up to the connect
+   * timeout, for one of this queue's connections to come free or for a slot.
    */
   Future<PooledConnection> openWithinCap() {
-    PoolSettings settings = loop.settings();
+    int cap = connections.cap();
     SlotWaiter w = new SlotWaiter(this, loop.now());
-    if (loop.hosts().takeOrQueue(host, settings.maxPerHost(), w)) {
+    if (loop.hosts().takeOrQueue(host, cap, w)) {
       return connections.open();
     }
     waiting.add(w);
     waited++;
-    w.timer = loop.vertx().setTimer(settings.connectTimeoutMillis(), id -> capTimedOut(w, settings.maxPerHost()));
+    w.timer = loop.vertx().setTimer(loop.settings().connectTimeoutMillis(), id -> capTimedOut(w, cap));
     return w.promise.future();
+  }
+
+  /** The cap a waiter here is let in under when a slot comes free, from whichever event loop. */
+  int cap() {
+    return connections.cap();
   }
 
   /** A slot came free for {@code w}, on whichever event loop: it opens its connection on this one. */

@@ -6,9 +6,10 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The node-wide count of connections per {@code scheme://host:port}, over every event loop,
- * route and reuse partition, for {@code pool.max-per-host}, with the acquires waiting for one of
- * them oldest first. Connections are counted whatever the cap, so a reload that sets one finds the
- * count right. An entry lives while it counts a connection or holds a waiter, no longer, so a
+ * route and reuse partition, for the connection caps ({@link #cap}), with the acquires waiting for
+ * one of them oldest first. Connections are counted whatever the cap, so a reload that sets one
+ * finds the count right. Origin keys of one host may have caps of their own: each waiter is let in
+ * under its own. An entry lives while it counts a connection or holds a waiter, no longer, so a
  * forward proxy's random targets leave nothing behind. Touched once per connection opened or
  * closed, never per reused lease.
  */
@@ -26,6 +27,19 @@ final class HostLimits {
   }
 
   private final ConcurrentHashMap<String, Host> hosts = new ConcurrentHashMap<>();
+
+  /**
+   * The connections {@code key}'s host may have on this node: the lower of {@code pool.max-per-host}
+   * and the key's own {@code max-connections} where both are set; 0 when neither is.
+   */
+  static int cap(PoolSettings settings, OriginKey key) {
+    int node = settings.maxPerHost();
+    int own = key.transport().maxConnections();
+    if (node == 0 || own == 0) {
+      return Math.max(node, own);
+    }
+    return Math.min(node, own);
+  }
 
   /**
    * Counts a connection about to be opened, if {@code cap} (0: none) allows it; else queues
@@ -49,22 +63,28 @@ final class HostLimits {
 
   /**
    * A counted connection left (or its connect failed): the slot passes to the oldest waiter still
-   * waiting, which is then told on its own event loop, or is given up.
+   * waiting whose cap it brings the host below, which is then told on its own event loop, or is
+   * given up. Waiters settled otherwise meanwhile leave the queue on the way.
    */
-  void free(String host, int cap) {
+  void free(String host) {
     SlotWaiter[] granted = new SlotWaiter[1];
     hosts.computeIfPresent(host, (k, h) -> {
       h.connections--;
-      if (cap == 0 || h.connections < cap) {
-        for (SlotWaiter w; (w = h.waiters.poll()) != null; ) {
-          if (w.settle()) {
-            h.connections++;
-            granted[0] = w;
-            break;
-          }
+      for (Iterator<SlotWaiter> it = h.waiters.iterator(); it.hasNext(); ) {
+        SlotWaiter w = it.next();
+        if (w.settled()) {
+          it.remove();
+          continue;
         }
-        h.waited = !h.waiters.isEmpty();
+        int cap = w.waiters.cap();
+        if ((cap == 0 || h.connections < cap) && w.settle()) {
+          it.remove();
+          h.connections++;
+          granted[0] = w;
+          break;
+        }
       }
+      h.waited = !h.waiters.isEmpty();
       return h.unused() ? null : h;
     });
     if (granted[0] != null) {

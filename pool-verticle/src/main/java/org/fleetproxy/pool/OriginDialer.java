@@ -10,6 +10,7 @@ import io.vertx.core.net.ProxyType;
 import io.vertx.core.net.SocketAddress;
 
 import java.util.Set;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Opens connections to one origin. Everything but the connect timeout is worked out once per
@@ -56,6 +57,26 @@ final class OriginDialer {
    * destination from {@link #server} when that is set.
    */
   Future<HttpClientConnection> dial(long connectTimeoutMillis) {
+    return dial(connectTimeoutMillis, ssl);
+  }
+
+  /**
+   * Connects as {@link #dial(long)} does, with the TLS handshake also held to {@code timeoutMillis}
+   * rather than the client's longer limit: a caller that gives up by then leaves no handshake
+   * running on with nobody waiting for it.
+   */
+  Future<HttpClientConnection> dialWithin(long timeoutMillis) {
+    if (!key.tls()) {
+      return dial(timeoutMillis);
+    }
+    // what a fresh instance leaves unset (the name check, the ALPN offer) the client fills in as for its defaults
+    ClientSSLOptions bounded = (ssl == null ? new ClientSSLOptions() : ssl.copy())
+        .setSslHandshakeTimeout(timeoutMillis)
+        .setSslHandshakeTimeoutUnit(TimeUnit.MILLISECONDS);
+    return dial(timeoutMillis, bounded);
+  }
+
+  private Future<HttpClientConnection> dial(long connectTimeoutMillis, ClientSSLOptions tls) {
     HttpConnectOptions options = new HttpConnectOptions()
         .setHost(key.tls() ? key.tlsName() : key.host())
         .setPort(key.port())
@@ -64,8 +85,8 @@ final class OriginDialer {
     if (server != null) {
       options.setServer(server);
     }
-    if (ssl != null) {
-      options.setSslOptions(ssl);
+    if (tls != null) {
+      options.setSslOptions(tls);
     }
     if (key.parent() != null) {
       OriginKey.Parent parent = key.parent();

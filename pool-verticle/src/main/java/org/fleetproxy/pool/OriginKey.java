@@ -9,7 +9,8 @@ import java.util.Objects;
  * Identity of an upstream origin: connections are shared only between requests with equal keys.
  * The TLS server name is part of the key because a connection verified for one name must never
  * carry a request meant for another; so is the {@link OriginTransport} (protocol, trust,
- * connect-to), because a connection is only as good as the settings it was made with.
+ * connect-to, connection cap), because a connection is only as good as the settings it was made with
+ * and counts under its route's cap.
  * {@code partition} separates pools that must not mix clients ({@code pool.reuse: per-client}); it
  * is empty for shared reuse. {@code parent} is the proxy a TLS connection is tunnelled through
  * (CONNECT), or null for a direct connection.
@@ -71,10 +72,11 @@ public final class OriginKey {
 
   /**
    * The connection settings that differ from plain HTTP/1.1 straight to the origin, as
-   * {@code " [auto, tls-server-name n, connect-to h:p, ca f]"}, so two keys never share a label.
+   * {@code " [auto, tls-server-name n, connect-to h:p, ca f, max-connections m]"}, so two keys never
+   * share a label.
    */
   private String settingsLabel() {
-    List<String> parts = new ArrayList<>(4);
+    List<String> parts = new ArrayList<>(5);
     UpstreamProtocol protocol = transport.protocol();
     if (protocol != UpstreamProtocol.H1) {
       parts.add(protocol == UpstreamProtocol.H2 && !tls() ? "h2c" : protocol.name().toLowerCase(Locale.ROOT));
@@ -87,6 +89,9 @@ public final class OriginKey {
     }
     if (transport.trust() != null && !transport.trust().label().isEmpty()) {
       parts.add(transport.trust().label());
+    }
+    if (transport.maxConnections() > 0) {
+      parts.add("max-connections " + transport.maxConnections());
     }
     return parts.isEmpty() ? "" : " [" + String.join(", ", parts) + "]";
   }
@@ -103,8 +108,7 @@ public final class OriginKey {
     if (transport.protocol() == UpstreamProtocol.H1) {
       return this;
     }
-    return new OriginKey(scheme, host, port, serverName, partition, parent,
-        new OriginTransport(UpstreamProtocol.H1, transport.trust(), transport.connectHost(), transport.connectPort()));
+    return new OriginKey(scheme, host, port, serverName, partition, parent, transport.speaking(UpstreamProtocol.H1));
   }
 
   public static OriginKey of(String scheme, String host, int port) {

@@ -18,7 +18,7 @@ import java.util.Iterator;
 final class OriginQueue implements CapWaiters.Connections {
 
   final OriginKey key;
-  /** {@code scheme://host:port}: what {@code pool.max-per-host} counts connections of. */
+  /** {@code scheme://host:port}: what the connection cap counts connections of. */
   final String host;
   private final LoopPool loop;
   private final OriginDialer dialer;
@@ -112,9 +112,18 @@ final class OriginQueue implements CapWaiters.Connections {
     return loop.onOwnContext(capWaiters::openWithinCap);
   }
 
-  /** Whether an acquire on another queue or event loop waits for a connection to this host to close. */
+  /**
+   * Whether an acquire on another queue or event loop waits for a connection to this host to
+   * close. Asked whatever this queue's own cap: another key of the host may have one, and this
+   * queue's connections count against it.
+   */
   boolean wantedElsewhere() {
-    return capWaiters.isEmpty() && loop.settings().maxPerHost() > 0 && loop.hosts().wanted(host);
+    return capWaiters.isEmpty() && loop.hosts().wanted(host);
+  }
+
+  @Override
+  public int cap() {
+    return HostLimits.cap(loop.settings(), key);
   }
 
   @Override
@@ -151,7 +160,7 @@ final class OriginQueue implements CapWaiters.Connections {
     }
     leased--;
     failedConnects++;
-    loop.hosts().free(host, loop.settings().maxPerHost());
+    loop.hosts().free(host);
     if (shared != null) {
       shared.connectFailed(cause);
     }
@@ -339,7 +348,7 @@ final class OriginQueue implements CapWaiters.Connections {
   void count(CloseReason reason) {
     closed.merge(reason, 1L, Long::sum);
     loop.connectionsChanged(-1);
-    loop.hosts().free(host, loop.settings().maxPerHost());
+    loop.hosts().free(host);
   }
 
   /** Nothing open, leased, being opened or waited for: the queue holds only its counters. */

@@ -13,7 +13,7 @@ import java.util.TreeMap;
  *
  * @param inUse connections carrying an exchange (HTTP/1.x) or at least one stream (HTTP/2)
  * @param streams HTTP/2 streams in flight over all of the origin's connections
- * @param waited acquires that found the origin's host at {@code pool.max-per-host} and waited
+ * @param waited acquires that found the origin's host at its connection cap and waited
  * @param capTimeouts of those, the ones that got no connection within the connect timeout
  */
 public record OriginStats(String key, String target, long idle, long inUse, long streams, long opened, long reused,

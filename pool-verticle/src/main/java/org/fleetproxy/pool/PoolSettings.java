@@ -8,7 +8,8 @@ package org.fleetproxy.pool;
  * @param connectTimeoutMillis TCP (and TLS) connect limit
  * @param reuse how widely a connection is shared
  * @param maxPerHost connections per scheme, host and port on this node, over every event loop,
- *                   route and partition, an HTTP/2 connection counting once; 0 for no cap
+ *                   route and partition, an HTTP/2 connection counting once; 0 for no cap; a
+ *                   route's own {@code max-connections} holds where it is lower
  */
 public record PoolSettings(int maxIdlePerHost, long idleTimeoutMillis, long connectTimeoutMillis, Reuse reuse,
                            int maxPerHost) {

@@ -5,7 +5,7 @@ import io.vertx.core.Promise;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
- * An acquire waiting for its origin to drop below {@code pool.max-per-host}. Three parties may
+ * An acquire waiting for its origin to drop below its connection cap. Three parties may
  * settle it, from two threads: a slot freed on any event loop, a connection handed over on its own
  * loop, its deadline. Exactly one wins {@link #settle()}; the others leave it alone.
  */

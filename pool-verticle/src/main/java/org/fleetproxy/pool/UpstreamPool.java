@@ -11,6 +11,7 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.TreeMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 
@@ -24,6 +25,7 @@ public final class UpstreamPool {
   /** Upstream response heads larger than this are refused (the client gets a 502). */
   public static final int MAX_RESPONSE_HEADER_BYTES = 64 * 1024;
 
+  private final Vertx vertx;
   /** HTTP/1.1 connections, TLS without ALPN. */
   private final HttpClientAgent http1;
   /**
@@ -34,12 +36,13 @@ public final class UpstreamPool {
   private final List<LoopPool> partitions = new CopyOnWriteArrayList<>();
   /** Partitions that left; their counters stay in the totals. */
   private final List<LoopPool> gone = new ArrayList<>();
-  /** Connections per host over every partition, for {@code pool.max-per-host}. */
+  /** Connections per host over every partition, for the connection caps. */
   private final HostLimits hosts = new HostLimits();
   private volatile PoolSettings settings;
 
   /** @param tls the engine every upstream TLS connection uses; the clients keep it for their lifetime */
   public UpstreamPool(Vertx vertx, PoolSettings settings, TlsEngine tls) {
+    this.vertx = vertx;
     this.settings = settings;
     this.http1 = vertx.createHttpClient(clientOptions(settings, tls));
     this.http2 = vertx.createHttpClient(clientOptions(settings, tls)
@@ -103,6 +106,30 @@ public final class UpstreamPool {
 
   HttpClientAgent client(OriginKey key) {
     return key.transport().protocol().mayMultiplex() ? http2 : http1;
+  }
+
+  /**
+   * Asks {@code key}'s origin whether it is up, off the data path: a connection of its own, made
+   * with exactly the settings the pool's connections to {@code key} get but never pooled, counted
+   * under a cap or shown in the stats, carries {@code GET path} with {@code Host: hostHeader} (and
+   * {@code Connection: close}) over HTTP/1.1, or with {@code hostHeader} as {@code :authority} over
+   * HTTP/2, and is closed once the response head is in, its body unread. Callable from any thread.
+   *
+   * @param timeoutMillis the limit on connect, TLS handshake and response head together
+   * @return the response's status code; fails with a {@link java.util.concurrent.TimeoutException}
+   *     past the limit, and otherwise with an {@link java.io.IOException} naming the origin and
+   *     saying what went wrong (refused, reset, closed, TLS handshake)
+   * @throws IllegalArgumentException when {@code path} is not an origin-form path or the limit not positive
+   */
+  public Future<Integer> probe(OriginKey key, String path, String hostHeader, long timeoutMillis) {
+    if (path == null || !path.startsWith("/")) {
+      throw new IllegalArgumentException("a probe path starts with /: " + path);
+    }
+    if (timeoutMillis <= 0) {
+      throw new IllegalArgumentException("a probe timeout must be positive: " + timeoutMillis);
+    }
+    return HealthProbe.run(vertx, new OriginDialer(key, client(key)), key, path, Objects.requireNonNull(hostHeader),
+        timeoutMillis);
   }
 
   /** Every origin's counters, summed over the partitions, sorted by key. */

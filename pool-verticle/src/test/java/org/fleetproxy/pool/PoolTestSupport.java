@@ -8,6 +8,7 @@ import io.vertx.core.http.HttpClientRequest;
 import io.vertx.core.http.HttpConnection;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.RequestOptions;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -40,7 +41,11 @@ abstract class PoolTestSupport {
     final int port;
 
     Origin() {
-      HttpServer server = vertx.createHttpServer()
+      this(new HttpServerOptions());
+    }
+
+    Origin(HttpServerOptions options) {
+      HttpServer server = vertx.createHttpServer(options)
           .connectionHandler(c -> {
             accepted.incrementAndGet();
             connections.add(c);
