@@ -69,8 +69,9 @@ public final class Route {
 
   private OriginTransport transport(HostPort connectTo, org.fleetproxy.pool.UpstreamTrust trust) {
     UpstreamProtocol protocol = UpstreamProtocol.valueOf(upstream.version().toUpperCase(Locale.ROOT));
-    return connectTo == null ? new OriginTransport(protocol, trust, null, 0)
-        : new OriginTransport(protocol, trust, connectTo.host(), connectTo.port());
+    int cap = upstream.group().maxConnections();
+    return connectTo == null ? new OriginTransport(protocol, trust, null, 0, cap)
+        : new OriginTransport(protocol, trust, connectTo.host(), connectTo.port(), cap);
   }
 
   public String host() {
