@@ -72,7 +72,7 @@ fi
 HZ=$(getconf CLK_TCK)
 
 ORIGIN_NGINX=$((BASE + 1)); ORIGIN_ONE=$((BASE + 2)); ORIGIN_DEFAULT=$((BASE + 3)); ORIGIN_TLS=$((BASE + 4))
-ORIGIN_SQUID=$((BASE + 5)); ORIGIN_FWD=$((BASE + 6))
+ORIGIN_SQUID=$((BASE + 5)); ORIGIN_FWD=$((BASE + 6)); ORIGIN_PAIR=$((BASE + 7))
 NGINX_PROXY=$((BASE + 10)); NGINX_TLS=$((BASE + 12)); NGINX_H2C=$((BASE + 13))
 ONE=$((BASE + 20)); DEFAULT=$((BASE + 30)); ONE_TLS=$((BASE + 40)); FWD=$((BASE + 50)); SQUID=$((BASE + 60))
 mkdir -p "$WORK/logs" "$WORK/squid"
@@ -110,6 +110,7 @@ http {
   $(origin_server $ORIGIN_TLS)
   $(origin_server $ORIGIN_SQUID)
   $(origin_server $ORIGIN_FWD)
+  $(origin_server $ORIGIN_PAIR)
 }
 EOF
 cat > "$WORK/proxy.conf" <<EOF
@@ -150,6 +151,13 @@ routes:
 EOF
 }
 proxy_conf $ONE ", event-loops: 1" $ORIGIN_ONE > "$WORK/one.yaml"
+# the same origin as the one-server route, and a second one: what balancing costs a request
+cat >> "$WORK/one.yaml" <<EOF
+  - host: "*"
+    location: /pair/
+    upstream:
+      servers: [ { url: "http://127.0.0.1:$ORIGIN_ONE/" }, { url: "http://127.0.0.1:$ORIGIN_PAIR/" } ]
+EOF
 proxy_conf $DEFAULT "" $ORIGIN_DEFAULT > "$WORK/default.yaml"
 proxy_conf $ONE_TLS ", event-loops: 1, tls: { cert: $WORK/cert.pem, key: $WORK/key.pem }" $ORIGIN_TLS > "$WORK/one-tls.yaml"
 # loopback is in the built-in deny list: the origin is reached only because allow names it
@@ -198,6 +206,7 @@ ready() { # curl-args...: waits for a 200 answer; a relay that never gives one s
   exit 1
 }
 for port in $ORIGIN_NGINX $ORIGIN_SQUID $ORIGIN_FWD $NGINX_PROXY $ONE $DEFAULT; do ready "http://127.0.0.1:$port/small"; done
+ready "http://127.0.0.1:$ONE/pair/small"
 for port in $NGINX_TLS $ONE_TLS; do ready -k "https://127.0.0.1:$port/small"; done
 ready --http2-prior-knowledge "http://127.0.0.1:$NGINX_H2C/small"
 ready --http2-prior-knowledge "http://127.0.0.1:$ONE/small"
@@ -278,22 +287,24 @@ warm_up() { # tool conns extra-args url cpu-pids -> succeeds once settled
 median() { sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
 column_median() { awk -v c="$1" '{ print $c }' "$2" | median; }
 distinct_conns() { [ -f "$1" ] && sort -u "$1" | wc -l || echo 0; }
-url_for() { # template port origin-port
+url_for() { # template port origin-port [path-prefix]
   local u=${1//%PORT%/$2}
+  u=${u//%PREFIX%/$4}
   echo "${u//%ORIGIN%/$3}"
 }
 reopen_origin_logs() { kill -USR1 "$ORIGIN_PID"; sleep "$1"; }
 
 # scenario NAME TOOL CONNS EXTRA-ARGS URL-TEMPLATE TARGET...
-# A target is "relay|port|origin port|pids whose CPU is counted|pids whose RSS is shown"; the
-# first one is the ratio's base. URL templates name %PORT% (the relay's) and %ORIGIN%.
+# A target is "relay|port|origin port|pids whose CPU is counted|pids whose RSS is shown[|path prefix]";
+# the first one is the ratio's base. URL templates name %PORT% (the relay's), %ORIGIN% and %PREFIX%.
 scenario() {
-  local name=$1 tool=$2 conns=$3 extra=$4 tmpl=$5 t tname port oport cpu rss res base rps
+  local name=$1 tool=$2 conns=$3 extra=$4 tmpl=$5 t tname port oport cpu rss res base rps prefix
   shift 5
   for t in "$@"; do
-    IFS='|' read -r tname port oport cpu _ <<< "$t"
+    IFS='|' read -r tname port oport cpu _ prefix <<< "$t"
     : > "$WORK/$tname.res"; rm -f "$WORK/$tname.unsettled"
-    warm_up "$tool" "$conns" "$extra" "$(url_for "$tmpl" "$port" "$oport")" "$cpu" || : > "$WORK/$tname.unsettled"
+    warm_up "$tool" "$conns" "$extra" "$(url_for "$tmpl" "$port" "$oport" "$prefix")" "$cpu" \
+      || : > "$WORK/$tname.unsettled"
   done
   # count this scenario's upstream connections only: flush the logs, empty them, reopen them
   reopen_origin_logs 0.3
@@ -301,15 +312,16 @@ scenario() {
   reopen_origin_logs 0.3
   for _ in $(seq 1 "$ROUNDS"); do
     for t in "$@"; do
-      IFS='|' read -r tname port oport cpu _ <<< "$t"
-      round "$tool" "$conns" "$DURATION" "$extra" "$(url_for "$tmpl" "$port" "$oport")" "$cpu" >> "$WORK/$tname.res"
+      IFS='|' read -r tname port oport cpu _ prefix <<< "$t"
+      round "$tool" "$conns" "$DURATION" "$extra" "$(url_for "$tmpl" "$port" "$oport" "$prefix")" "$cpu" \
+        >> "$WORK/$tname.res"
     done
   done
   sleep 1; reopen_origin_logs 0.5
   IFS='|' read -r tname _ _ _ _ <<< "$1"
   base=$(column_median 1 "$WORK/$tname.res")
   for t in "$@"; do
-    IFS='|' read -r tname _ oport _ rss <<< "$t"
+    IFS='|' read -r tname _ oport _ rss _ <<< "$t"
     res=$WORK/$tname.res
     rps=$(column_median 1 "$res")
     # shellcheck disable=SC2086
@@ -337,6 +349,9 @@ scenario small-64 wrk 64 "" "$HTTP/small" "$NGINX" "$ONE_T" "$DEFAULT_T"
 scenario small-256 wrk 256 "" "$HTTP/small" "$NGINX" "$ONE_T" "$DEFAULT_T"
 scenario 1KiB-64 wrk 64 "" "$HTTP/1k" "$NGINX" "$ONE_T" "$DEFAULT_T"
 scenario 64KiB-64 wrk 64 "" "$HTTP/64k" "$NGINX" "$ONE_T" "$DEFAULT_T"
+# one route of one server against one of two balanced servers, on the same one-loop proxy
+scenario balanced-2-64 wrk 64 "" "$HTTP%PREFIX%/small" "fleetproxy-1server|$ONE|$ORIGIN_ONE|$ONE_PID|$ONE_PID|" \
+  "fleetproxy-2servers|$ONE|$ORIGIN_ONE|$ONE_PID|$ONE_PID|/pair"
 scenario upload-64KiB-64 wrk 64 "-s $WORK/upload.lua" "$HTTP/upload" "$NGINX" "$ONE_T" "$DEFAULT_T"
 # HTTP/2 on the ingress, over TLS and cleartext (prior knowledge)
 scenario h2-tls-8x8 h2 8x8 "" "https://127.0.0.1:%PORT%/small" \
