@@ -6,9 +6,10 @@ import org.fleetproxy.proxy.upstream.HashOn;
 import java.net.InetAddress;
 import java.net.URI;
 import java.util.ArrayList;
-import java.util.HashSet;
+import java.util.HashMap;
 import java.util.List;
-import java.util.Set;
+import java.util.Locale;
+import java.util.Map;
 
 /**
  * Reads what makes a route's upstream a group: its servers ({@code url}, a group of one, or
@@ -26,7 +27,7 @@ final class GroupSection {
   static List<ProxyConfig.ServerSpec> servers(ConfigNode u) {
     String url = u.string("url", null);
     List<Object> raw = u.list("servers");
-    if (url != null && !raw.isEmpty()) {
+    if (url != null && u.has("servers")) {
       throw new ConfigException(u.key("servers") + ": a route takes url or servers, not both");
     }
     if (url != null) {
@@ -34,10 +35,11 @@ final class GroupSection {
       return List.of(new ProxyConfig.ServerSpec(url, 1, false, 0));
     }
     if (raw.isEmpty()) {
-      throw new ConfigException(u.key("url") + ": required (or servers: a list of them)");
+      throw new ConfigException(u.has("servers") ? u.key("servers") + ": must list at least one server"
+          : u.key("url") + ": required (or servers: a list of them)");
     }
     List<ProxyConfig.ServerSpec> out = new ArrayList<>();
-    Set<String> seen = new HashSet<>();
+    Map<String, Integer> seen = new HashMap<>();
     String basePath = null;
     boolean primary = false;
     for (int i = 0; i < raw.size(); i++) {
@@ -53,8 +55,9 @@ final class GroupSection {
             + "'; a group's servers serve one base path");
       }
       basePath = path;
-      if (!seen.add(sUrl)) {
-        throw new ConfigException(s.key("url") + ": '" + sUrl + "' is listed twice");
+      Integer twin = seen.putIfAbsent(origin(uri), i);
+      if (twin != null) {
+        throw new ConfigException(s.key("url") + ": '" + sUrl + "' is listed twice (as servers[" + twin + "])");
       }
       long resolve = s.duration("resolve", 0);
       if (resolve < 0) {
@@ -141,6 +144,12 @@ final class GroupSection {
     } catch (NumberFormatException e) {
       return null;
     }
+  }
+
+  /** Scheme, host and port as connections see them: spellings of one server are one server. */
+  private static String origin(URI uri) {
+    int port = uri.getPort() > 0 ? uri.getPort() : "https".equals(uri.getScheme()) ? 443 : 80;
+    return uri.getScheme() + "://" + uri.getHost().toLowerCase(Locale.ROOT) + ":" + port;
   }
 
   private static boolean isLiteral(String host) {

@@ -4,13 +4,16 @@ import java.util.concurrent.atomic.AtomicLongArray;
 
 /**
  * Caps a route's retries at a share of its requests over the last ten seconds, so that failing
- * over during an outage never multiplies the load on what is left. Counted in one-second slots,
+ * over during an outage never multiplies the load on what is left; a quiet route may still retry
+ * a few, or its rare failures would never go to another server. Counted in one-second slots,
  * lock-free: each slot holds the second it counts, requests and retries.
  */
 final class RetryBudget {
 
   private static final int SLOTS = 10;
   private static final double RATIO = 0.2;
+  /** Retries allowed over the window however few the requests. */
+  private static final int FLOOR = 10;
 
   /** Per slot: the second, requests, retries. */
   private final AtomicLongArray slots = new AtomicLongArray(SLOTS * 3);
@@ -20,7 +23,7 @@ final class RetryBudget {
     slots.incrementAndGet(slot(nowMillis) + 1);
   }
 
-  /** Takes one retry from the budget; false when retries already make up the share. */
+  /** Takes one retry from the budget; false when retries already make up the share, or the floor on a quiet route. */
   boolean tryRetry(long nowMillis) {
     int at = slot(nowMillis);
     long second = nowMillis / 1000;
@@ -32,7 +35,7 @@ final class RetryBudget {
         retries += slots.get(i * 3 + 2);
       }
     }
-    if (retries + 1 > RATIO * requests) {
+    if (retries + 1 > Math.max(RATIO * requests, FLOOR)) {
       return false;
     }
     slots.incrementAndGet(at + 2);

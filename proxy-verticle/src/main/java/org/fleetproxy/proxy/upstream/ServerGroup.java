@@ -79,7 +79,10 @@ public final class ServerGroup {
     return s != null ? s : pick(m, true, key, tried, now);
   }
 
-  /** Takes a retry from the route's budget; false when retries already make up a fifth of its recent requests. */
+  /**
+   * Takes a retry from the route's budget; false when retries already make up a fifth of its
+   * recent requests, or ten of them on a quiet route.
+   */
   public boolean mayRetry() {
     return budget.tryRetry(System.currentTimeMillis());
   }
