@@ -237,7 +237,9 @@ class UpstreamFleetTest {
     g.assertStateEverywhere(g.b, "maint");
     assertEquals(200, g.set(setting(GROUP, g.b, "ready")).status());
     for (int n : fleet.live()) {
-      assertEquals(Map.of("200 a", 10, "200 b", 10), client.burst(n, "/grp/x", "m", 20), fleet.id(n) + " ready");
+      Map<String, Integer> answers = client.burst(n, "/grp/x", "m", 20);
+      assertEquals(20, answers.getOrDefault("200 a", 0) + answers.getOrDefault("200 b", 0), answers.toString());
+      assertTrue(answers.getOrDefault("200 b", 0) >= 8, fleet.id(n) + " sends to b again: " + answers);
     }
   }
 
@@ -270,7 +272,9 @@ class UpstreamFleetTest {
   void anEjectionOneNodeSeesStopsTheOthersSending() throws Exception {
     int first = fleet.live().get(0);
     for (int n : fleet.live()) {
-      assertEquals(Map.of("200 a", 2, "200 c", 2), client.burst(n, "/share/y", "s-" + fleet.id(n), 4));
+      Map<String, Integer> answers = client.burst(n, "/share/y", "s-" + fleet.id(n), 4);
+      assertEquals(4, answers.getOrDefault("200 a", 0) + answers.getOrDefault("200 c", 0), answers.toString());
+      assertTrue(g.c.count("s-" + fleet.id(n)) > 0, fleet.id(n) + " sends to c while it is up");
     }
     g.c.close();
     long firstFailure = 0;

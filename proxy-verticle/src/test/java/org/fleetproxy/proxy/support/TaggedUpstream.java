@@ -24,7 +24,6 @@ public final class TaggedUpstream implements AutoCloseable {
   public static final String TAG = "X-Node";
 
   private final Vertx vertx;
-  private final String answer;
   private final Map<String, AtomicInteger> counts = new ConcurrentHashMap<>();
   private final Map<String, Long> lastNanos = new ConcurrentHashMap<>();
   private final Map<String, String> lastHeader = new ConcurrentHashMap<>();
@@ -33,14 +32,13 @@ public final class TaggedUpstream implements AutoCloseable {
   private final AtomicInteger open = new AtomicInteger();
   private HttpServer server;
 
-  private TaggedUpstream(Vertx vertx, String answer) {
+  private TaggedUpstream(Vertx vertx) {
     this.vertx = vertx;
-    this.answer = answer;
   }
 
   /** @param answer the body of every answer, so a client also sees which server it reached */
   public static TaggedUpstream start(Vertx vertx, String answer, boolean holdsSlow) throws Exception {
-    TaggedUpstream up = new TaggedUpstream(vertx, answer);
+    TaggedUpstream up = new TaggedUpstream(vertx);
     up.server = vertx.createHttpServer().connectionHandler(c -> {
       up.open.incrementAndGet();
       c.closeHandler(v -> up.open.decrementAndGet());
@@ -98,10 +96,6 @@ public final class TaggedUpstream implements AutoCloseable {
   /** Connections to this server open now. */
   public int open() {
     return open.get();
-  }
-
-  public String answer() {
-    return answer;
   }
 
   /** Stops listening and closes its connections: from now on connecting is refused. */

@@ -47,10 +47,6 @@ public final class TestFleet implements AutoCloseable {
     conf = dir.resolve("proxy.yaml");
   }
 
-  public String cluster() {
-    return cluster;
-  }
-
   public Path conf() {
     return conf;
   }
