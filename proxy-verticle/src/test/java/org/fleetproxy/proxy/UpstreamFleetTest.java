@@ -153,14 +153,7 @@ class UpstreamFleetTest {
   void theHeldStateOutlivesTheNodeThatHeldIt() throws Exception {
     seat = LiteMember.join(fleet.conf());
     String owner = seat.ownerOf(GROUP + "\n" + g.b.url());
-    int holder = -1;
-    for (Object o : fleet.control(fleet.live().get(0), NodeControl.CLUSTER_STATUS_ADDRESS, new JsonObject()).body()
-        .getJsonArray("nodes")) {
-      JsonObject node = (JsonObject) o;
-      if (node.getString("member").equals(owner)) {
-        holder = Integer.parseInt(node.getString("node").substring("node-".length())) - 1;
-      }
-    }
+    int holder = fleet.byMember(owner);
     assertTrue(holder >= 0, "a proxy node holds the state: " + owner);
     fleet.kill(holder);
     int survivor = fleet.live().get(0);
@@ -294,5 +287,20 @@ class UpstreamFleetTest {
     for (int n : fleet.live()) {
       assertEquals(Map.of("200 a", 10), client.burst(n, "/share/y", "s-" + fleet.id(n), 10), fleet.id(n));
     }
+  }
+
+  @Test
+  @Order(10)
+  void theStatesEndWhenTheWholeFleetStops() throws Exception {
+    assertEquals(200, g.set(setting(GROUP, g.b, "drain")).status());
+    if (seat != null) {
+      seat.close();
+      seat = null;
+    }
+    fleet.stopAll();
+    int first = fleet.startNode();
+    assertEquals(Map.of("200 a", 10, "200 b", 10), client.burst(first, "/grp/x", "after", 20),
+        "a fleet started anew holds no state of the one before");
+    g.assertStateEverywhere(g.b, "ready");
   }
 }

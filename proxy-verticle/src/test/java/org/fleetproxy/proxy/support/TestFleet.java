@@ -179,8 +179,23 @@ public final class TestFleet implements AutoCloseable {
     return condition.getAsBoolean();
   }
 
-  @Override
-  public void close() throws Exception {
+  /** The number of the running node whose cluster member id ({@code member} in {@code proxy.status}) is {@code member}, or -1. */
+  public int byMember(String member) throws Exception {
+    for (Object o : control(live().get(0), "proxy.cluster.status", new JsonObject()).body().getJsonArray("nodes")) {
+      JsonObject node = (JsonObject) o;
+      if (node.getString("member").equals(member)) {
+        for (int i = 0; i < nodes.size(); i++) {
+          if (nodes.get(i).id.equals(node.getString("node"))) {
+            return i;
+          }
+        }
+      }
+    }
+    return -1;
+  }
+
+  /** SIGTERM to every node: the whole fleet stops, each node finishing its requests and leaving. */
+  public void stopAll() throws Exception {
     // every node gets its SIGTERM first, so they stop side by side, not one after the other
     for (Node n : nodes) {
       if (n.process != null) {
@@ -193,6 +208,11 @@ public final class TestFleet implements AutoCloseable {
         n.process = null;
       }
     }
+  }
+
+  @Override
+  public void close() throws Exception {
+    stopAll();
     Files.deleteIfExists(conf);
     Files.deleteIfExists(dir);
   }
