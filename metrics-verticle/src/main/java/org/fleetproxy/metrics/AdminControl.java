@@ -111,10 +111,20 @@ final class AdminControl {
           rc.response().putHeader("Content-Type", "application/json")
               .end(r instanceof JsonObject j ? j.encodePrettily() : String.valueOf(r));
         })
-        .onFailure(t -> {
-          int status = t instanceof ReplyException re && re.failureType() == ReplyFailure.TIMEOUT ? 504 : 502;
-          error(rc, status, address + ": " + t.getMessage());
-        });
+        .onFailure(t -> error(rc, status(t), address + ": " + t.getMessage()));
+  }
+
+  /** A request the handler refused as bad (a 4xx failure code) is the client's to fix; anything else is the fleet's. */
+  private static int status(Throwable t) {
+    if (t instanceof ReplyException re) {
+      if (re.failureType() == ReplyFailure.TIMEOUT) {
+        return 504;
+      }
+      if (re.failureType() == ReplyFailure.RECIPIENT_FAILURE && re.failureCode() >= 400 && re.failureCode() < 500) {
+        return re.failureCode();
+      }
+    }
+    return 502;
   }
 
   private boolean authorized(String header) {

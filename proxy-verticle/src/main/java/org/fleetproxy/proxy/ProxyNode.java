@@ -170,13 +170,12 @@ public final class ProxyNode {
         c.admin().token(), new HashSet<>(NodeControl.ADDRESSES), c.cluster().requestTimeoutMillis() + 1_000);
     return vertx.deployVerticle(new MetricsVerticle(admin, ready::get, fleet::ownAddress, fleet::gather))
         .compose(id -> vertx.deployVerticle(new PoolVerticle(pool, fleet::ownAddress, fleet::gather)))
+        // before the first request: servers the fleet drained or set aside stay so from the node's start
+        .compose(id -> vertx.deployVerticle(upstreams))
         .compose(id -> listeners.deploy(c.server()).recover(t -> Future.failedFuture(new IllegalStateException(
             "server.port: cannot listen on " + c.server().host() + ":" + c.server().port() + ": " + t.getMessage(), t))))
         .compose(id -> {
           listeners.promote(id);
-          return vertx.deployVerticle(upstreams);
-        })
-        .compose(id -> {
           return vertx.deployVerticle(new NodeControl(fleet, this::status, new Reload(this)::run, source,
               () -> config.get().config().reload().scanPeriodMillis()));
         })

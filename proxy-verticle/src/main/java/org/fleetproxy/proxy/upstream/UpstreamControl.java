@@ -52,6 +52,8 @@ public final class UpstreamControl extends VerticleBase {
   private final UpstreamPool pool;
   private long resyncTimer;
   private long metricsTimer;
+  /** How many settings this node was asked to apply: a resync whose map read began before the last one is stale. */
+  private long settingsApplied;
 
   /** @param metricsAddress where the node's view goes about once a second, for the metrics verticle */
   public UpstreamControl(Fleet fleet, Supplier<RouteTable> routes, String metricsAddress, HealthChecks checks,
@@ -150,6 +152,7 @@ public final class UpstreamControl extends VerticleBase {
   }
 
   private int apply(JsonObject setting) {
+    settingsApplied++;
     ServerState.Admin admin = ServerState.Admin.valueOf(setting.getString("state").toUpperCase(Locale.ROOT));
     int reached = routes.get().states().apply(setting.getString("route"), setting.getString("server"),
         new ServerStates.Setting(admin, setting.getInteger("weight", 0)));
@@ -185,7 +188,12 @@ public final class UpstreamControl extends VerticleBase {
 
   /** Applies what the fleet's map holds and drops what it no longer does. */
   private Future<Void> resync() {
+    long seen = settingsApplied;
     return map().compose(AsyncMap::entries).map(entries -> {
+      if (seen != settingsApplied) {
+        // the map may have been read before the setting just applied was written: the next resync catches up
+        return null;
+      }
       ServerStates states = routes.get().states();
       Map<ServerStates.Key, ServerStates.Setting> held = new HashMap<>();
       for (JsonObject v : entries.values()) {
