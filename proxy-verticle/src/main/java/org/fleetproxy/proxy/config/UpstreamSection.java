@@ -58,6 +58,10 @@ final class UpstreamSection {
       throw new ConfigException(u.key("connect-to") + ": sends every connection to one address, so it takes "
           + "a single server, not " + servers.size());
     }
+    if (connectTo != null && servers.get(0).resolveMillis() > 0) {
+      throw new ConfigException(u.key("connect-to") + ": sends every connection to one address, so the name of "
+          + "servers[0] is not resolved to several (its resolve)");
+    }
     ProxyConfig.Group group = GroupSection.group(u);
     ProxyConfig.Upstream upstream = new ProxyConfig.Upstream(servers, group,
         ConfigLoader.positive(u, "timeout", 30_000), ConfigLoader.positive(u, "read-timeout", 60_000), version,

@@ -13,8 +13,9 @@ import java.util.Locale;
 
 /**
  * The names this node's hosts file maps (the one its resolver reads: {@code hostsPath}, an inline
- * {@code hostsValue}, or the system's), read once when the node starts. Looking a name up here
- * never sends a DNS query: it is how destinations are checked when a parent proxy connects.
+ * {@code hostsValue}, or the system's), as of when it was read. Looking a name up here never
+ * sends a DNS query: it is how destinations are checked when a parent proxy connects, and where
+ * a resolved server's name finds all its addresses.
  */
 public final class HostsFileNames {
 
@@ -38,12 +39,21 @@ public final class HostsFileNames {
 
   /** The address {@code host} maps to, IPv4 first as the resolver prefers; null when it has none. */
   public InetAddress lookup(String host) {
+    List<InetAddress> all = addresses(host);
+    return all.isEmpty() ? null : all.get(0);
+  }
+
+  /**
+   * Every address {@code host} maps to, in file order, of the family the resolver prefers: IPv4
+   * when it has any. The node's resolver itself only ever answers the first of them.
+   */
+  public List<InetAddress> addresses(String host) {
     String name = host.toLowerCase(Locale.ROOT);
     List<InetAddress> v4 = entries.ipv4Entries().get(name);
     if (v4 != null && !v4.isEmpty()) {
-      return v4.get(0);
+      return List.copyOf(v4);
     }
     List<InetAddress> v6 = entries.ipv6Entries().get(name);
-    return v6 == null || v6.isEmpty() ? null : v6.get(0);
+    return v6 == null ? List.of() : List.copyOf(v6);
   }
 }

@@ -13,8 +13,10 @@ import org.fleetproxy.proxy.upstream.UpstreamServer;
 import java.net.InetAddress;
 import java.net.URI;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 
 /**
  * A reverse route compiled for the data path: everything derivable from the config is computed
@@ -27,6 +29,7 @@ public final class Route {
   private final String name;
   private final ProxyConfig.Upstream upstream;
   private final ServerGroup group;
+  private final ServerStates states;
   private final String basePath;
   private final MultiMap headers;
 
@@ -35,15 +38,43 @@ public final class Route {
     this.location = spec.location();
     this.name = spec.name();
     this.upstream = spec.upstream();
-    List<UpstreamServer> servers = new ArrayList<>();
-    for (ProxyConfig.ServerSpec s : upstream.servers()) {
-      servers.add(server(s, null, states));
-    }
-    this.group = new ServerGroup(name, upstream.group(), servers);
+    this.states = states;
+    // a reload's route starts with the addresses its names last had, never with the bare names again
+    this.group = new ServerGroup(name, upstream.group(), members(List.of()));
     String path = URI.create(upstream.servers().get(0).url()).getRawPath();
     this.basePath = path == null ? "" : path;
     this.headers = MultiMap.caseInsensitiveMultiMap();
     upstream.headers().forEach(this.headers::set);
+  }
+
+  /**
+   * The group's members as the config and the last resolution of its names make them: a server
+   * with {@code resolve} is one member per address its host last resolved to, itself until the
+   * first resolution. Members of {@code current} of the same id are kept, and with them their state.
+   */
+  public List<UpstreamServer> members(List<UpstreamServer> current) {
+    Map<String, UpstreamServer> byId = new HashMap<>();
+    for (UpstreamServer s : current) {
+      byId.put(s.id(), s);
+    }
+    List<UpstreamServer> out = new ArrayList<>();
+    for (ProxyConfig.ServerSpec spec : upstream.servers()) {
+      List<InetAddress> addresses = spec.resolveMillis() > 0 ? states.resolved(name, spec.url()) : null;
+      if (addresses == null) {
+        UpstreamServer kept = byId.get(id(spec, null));
+        out.add(kept != null ? kept : server(spec, null, states));
+        continue;
+      }
+      for (InetAddress address : addresses) {
+        UpstreamServer kept = byId.get(id(spec, address));
+        out.add(kept != null ? kept : server(spec, address, states));
+      }
+    }
+    return out;
+  }
+
+  private static String id(ProxyConfig.ServerSpec spec, InetAddress address) {
+    return address == null ? spec.url() : spec.url() + "@" + address.getHostAddress();
   }
 
   /**
@@ -62,7 +93,7 @@ public final class Route {
     HostPort connectTo = address != null ? new HostPort(address.getHostAddress(), port) : upstream.connectTo();
     OriginKey origin = new OriginKey(url.getScheme(), h, port, serverName, null, null,
         transport(connectTo, tls ? upstream.trust() : null));
-    String id = address == null ? spec.url() : spec.url() + "@" + address.getHostAddress();
+    String id = id(spec, address);
     return new UpstreamServer(id, spec.url(), origin, origin.hostHeader(), spec.weight(), spec.backup(),
         states.of(name, id, spec.url()));
   }

@@ -1,5 +1,7 @@
 package org.fleetproxy.proxy.upstream;
 
+import java.net.InetAddress;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -7,7 +9,8 @@ import java.util.concurrent.ConcurrentHashMap;
 /**
  * The node's {@link ServerState} of every server of every route, by route name and server id,
  * kept across reloads so that a reload neither forgets a server's health nor undoes what the
- * fleet set for it; and the fleet's settings themselves, applied to servers as they appear.
+ * fleet set for it; the fleet's settings themselves, applied to servers as they appear; and the
+ * addresses each resolved name last had, so that a reload's routes start with them.
  */
 public final class ServerStates {
 
@@ -21,6 +24,8 @@ public final class ServerStates {
 
   private final Map<Key, ServerState> states = new ConcurrentHashMap<>();
   private final Map<Key, Setting> fleet = new ConcurrentHashMap<>();
+  /** By route name and configured URL. */
+  private final Map<Key, List<InetAddress>> resolved = new ConcurrentHashMap<>();
 
   /** The state of server {@code id} (from configured {@code url}) of {@code route}, made on first use. */
   public ServerState of(String route, String id, String url) {
@@ -71,5 +76,24 @@ public final class ServerStates {
   /** Forgets the servers no route has any more. */
   public void retain(Set<Key> live) {
     states.keySet().retainAll(live);
+  }
+
+  /** Forgets server {@code id} of {@code route}: its address left the name it was resolved from. */
+  public void forget(String route, String id) {
+    states.remove(new Key(route, id));
+  }
+
+  /** The addresses the host of server {@code url} of {@code route} last resolved to; null before it first did. */
+  public List<InetAddress> resolved(String route, String url) {
+    return resolved.get(new Key(route, url));
+  }
+
+  /** Keeps what the host of server {@code url} of {@code route} resolved to; null forgets it. */
+  public void resolved(String route, String url, List<InetAddress> addresses) {
+    if (addresses == null) {
+      resolved.remove(new Key(route, url));
+    } else {
+      resolved.put(new Key(route, url), List.copyOf(addresses));
+    }
   }
 }

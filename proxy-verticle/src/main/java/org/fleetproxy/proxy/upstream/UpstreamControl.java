@@ -50,6 +50,7 @@ public final class UpstreamControl extends VerticleBase {
   private final String metricsAddress;
   private final HealthChecks checks;
   private final UpstreamPool pool;
+  private ResolvedMembers resolved;
   private long resyncTimer;
   private long metricsTimer;
   /** How many settings this node was asked to apply: a resync whose map read began before the last one is stale. */
@@ -78,6 +79,9 @@ public final class UpstreamControl extends VerticleBase {
     metricsTimer = vertx.setPeriodic(METRICS_MILLIS, id -> bus.send(metricsAddress,
         new JsonObject().put("servers", UpstreamView.servers(routes.get())), new DeliveryOptions().setLocalOnly(true)));
     resyncTimer = vertx.setPeriodic(RESYNC_MILLIS, id -> resync());
+    // resolved members are checked too: the checks follow every change of them
+    resolved = new ResolvedMembers(vertx, routes, pool, () -> checks.sync(routes.get()));
+    resolved.sync();
     checks.sync(routes.get());
     // a node that joins or restarts takes what the fleet holds before it is ready
     return resync();
@@ -87,13 +91,17 @@ public final class UpstreamControl extends VerticleBase {
   public Future<?> stop() {
     vertx.cancelTimer(resyncTimer);
     vertx.cancelTimer(metricsTimer);
+    resolved.stop();
     checks.stop();
     return Future.succeededFuture();
   }
 
-  /** The routes changed (a reload): checks follow them. Call from any thread. */
+  /** The routes changed (a reload): resolutions and checks follow them. Call from any thread. */
   public void reloaded() {
-    context.runOnContext(v -> checks.sync(routes.get()));
+    context.runOnContext(v -> {
+      resolved.sync();
+      checks.sync(routes.get());
+    });
   }
 
   /** A failure on this node just ejected {@code server} of {@code route}: the fleet hears of it when the route shares. */

@@ -42,15 +42,20 @@ public final class TestUpstream implements AutoCloseable {
   }
 
   public static TestUpstream start(Vertx vertx, HttpServerOptions options, Handler<HttpServerRequest> handler) {
-    return start(vertx, "127.0.0.1", options, handler);
+    return start(vertx, "127.0.0.1", 0, options, handler);
   }
 
   /** An upstream on another loopback address ({@code 127.0.0.2}, say). */
   public static TestUpstream start(Vertx vertx, String host, Handler<HttpServerRequest> handler) {
-    return start(vertx, host, new HttpServerOptions(), handler);
+    return start(vertx, host, 0, new HttpServerOptions(), handler);
   }
 
-  private static TestUpstream start(Vertx vertx, String host, HttpServerOptions options,
+  /** An upstream on {@code port} of another loopback address: several addresses can serve one port. */
+  public static TestUpstream start(Vertx vertx, String host, int port, Handler<HttpServerRequest> handler) {
+    return start(vertx, host, port, new HttpServerOptions(), handler);
+  }
+
+  private static TestUpstream start(Vertx vertx, String host, int port, HttpServerOptions options,
                                     Handler<HttpServerRequest> handler) {
     HttpServer server = vertx.createHttpServer(options);
     TestUpstream up = new TestUpstream(server, host, options.isSsl());
@@ -65,7 +70,7 @@ public final class TestUpstream implements AutoCloseable {
       handler.handle(req);
     });
     try {
-      server.listen(0, host).await(10, TimeUnit.SECONDS);
+      server.listen(port, host).await(10, TimeUnit.SECONDS);
     } catch (Exception e) {
       throw new IllegalStateException(e);
     }
