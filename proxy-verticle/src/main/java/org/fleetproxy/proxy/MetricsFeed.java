@@ -15,7 +15,7 @@ import org.fleetproxy.proxy.cluster.Fleet;
  */
 final class MetricsFeed {
 
-  static final long INTERVAL_MILLIS = 1_000;
+  private static final long INTERVAL_MILLIS = 1_000;
 
   private static final DeliveryOptions LOCAL = new DeliveryOptions().setLocalOnly(true);
 
