@@ -23,6 +23,12 @@ import java.util.Map;
  */
 final class ClusterExposition {
 
+  /**
+   * What each node sees of the fleet is its own view, not a share of a total: summed, every node
+   * would be counted once per node that sees it.
+   */
+  private static final String OWN_VIEW = "proxy_cluster_nodes";
+
   private ClusterExposition() {
   }
 
@@ -31,7 +37,7 @@ final class ClusterExposition {
     JsonArray out = new JsonArray();
     for (MetricSnapshot s : snapshots) {
       String name = s.getMetadata().getName();
-      if (!name.startsWith("proxy_")) {
+      if (!name.startsWith("proxy_") || name.equals(OWN_VIEW)) {
         continue;
       }
       JsonArray points = new JsonArray();

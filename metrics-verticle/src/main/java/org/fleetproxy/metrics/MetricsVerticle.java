@@ -4,13 +4,6 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.Tag;
-import io.micrometer.core.instrument.config.MeterFilter;
-import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
-import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
-import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
-import io.micrometer.core.instrument.binder.system.FileDescriptorMetrics;
-import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
-import io.micrometer.core.instrument.binder.system.UptimeMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
@@ -51,6 +44,8 @@ public final class MetricsVerticle extends VerticleBase {
    * "checks":{"pass","fail"},"last-check"}]}} with totals since the node started.
    */
   public static final String UPSTREAM_ADDRESS = "proxy.metrics.upstream";
+  /** Local address: {@code {"nodes": n}}, the proxy nodes this node sees in the fleet (itself included), about once a second. */
+  public static final String CLUSTER_ADDRESS = "proxy.metrics.cluster";
   /**
    * Request: {@code {"families": optional boolean}}. Answer, over every node of the fleet:
    * {@code {"nodes":[{"node","counters":[...],"families":[...] if asked}],"missing":[...],"sum":[...]}}.
@@ -62,6 +57,7 @@ public final class MetricsVerticle extends VerticleBase {
   static final String FOLDED = "proxy.label.values.folded";
   static final String REJECTED = "proxy.rejected.requests";
   static final String RELOADS = "proxy.config.reloads";
+  static final String CLUSTER_NODES = "proxy.cluster.nodes";
 
   private final AdminOptions options;
   private final BooleanSupplier ready;
@@ -71,12 +67,14 @@ public final class MetricsVerticle extends VerticleBase {
   private final LabelBound clients;
   private final DurationHistogram durations = new DurationHistogram();
   private final Map<String, AtomicLong> gauges = new HashMap<>();
+  /** A node always sees itself, also before the first report of its fleet and when it is not clustered. */
+  private final AtomicLong clusterNodes = new AtomicLong(1);
   private final PoolMeters poolMeters;
   private final UpstreamMeters upstreamMeters;
   private final StatusPage status;
   private final UnaryOperator<String> ownAddress;
   private final BiFunction<String, JsonObject, Future<JsonObject>> gather;
-  private JvmGcMetrics gc;
+  private JvmMeters jvm;
 
   /**
    * @param ownAddress this node's twin of a control address, which only this node answers
@@ -101,23 +99,17 @@ public final class MetricsVerticle extends VerticleBase {
   @Override
   public Future<?> start() {
     registry.getPrometheusRegistry().register(durations);
-    // two of the system binder's names do not follow Prometheus naming; the rest of its set stays
-    registry.config().meterFilter(MeterFilter.deny(id -> id.getName().equals("system.cpu.count")
-        || id.getName().equals("process.cpu.time")));
+    jvm = new JvmMeters(registry);
     gauge("client", "proxy.active.connections", "side", "client", "Open connections, client or upstream side");
     gauge("upstream", "proxy.active.connections", "side", "upstream", "Open connections, client or upstream side");
     gauge("tunnels", "proxy.tunnels.active", null, null, "Open CONNECT tunnels and upgraded connections");
-    new JvmMemoryMetrics().bindTo(registry);
-    gc = new JvmGcMetrics();
-    gc.bindTo(registry);
-    new JvmThreadMetrics().bindTo(registry);
-    new ProcessorMetrics().bindTo(registry);
-    new FileDescriptorMetrics().bindTo(registry);
-    new UptimeMetrics().bindTo(registry);
+    Gauge.builder(CLUSTER_NODES, clusterNodes, AtomicLong::get)
+        .description("Proxy nodes this node sees in the fleet, itself included").register(registry);
     vertx.eventBus().<JsonObject>localConsumer(DELTA_ADDRESS, m -> apply(m.body()));
     vertx.eventBus().<JsonObject>localConsumer(POOL_ADDRESS, m -> poolMeters.update(m.body().getJsonArray("origins")));
     vertx.eventBus().<JsonObject>localConsumer(UPSTREAM_ADDRESS,
         m -> upstreamMeters.update(m.body().getJsonArray("servers", new JsonArray())));
+    vertx.eventBus().<JsonObject>localConsumer(CLUSTER_ADDRESS, m -> clusterNodes.set(m.body().getLong("nodes")));
     reloads("ok", 0);
     reloads("error", 0);
     vertx.eventBus().<JsonObject>consumer(SNAPSHOT_ADDRESS, this::fleetSnapshot);
@@ -139,7 +131,7 @@ public final class MetricsVerticle extends VerticleBase {
 
   @Override
   public Future<?> stop() {
-    gc.close();
+    jvm.close();
     return Future.succeededFuture();
   }
 

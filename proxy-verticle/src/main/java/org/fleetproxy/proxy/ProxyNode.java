@@ -5,14 +5,12 @@ import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.dns.AddressResolverOptions;
-import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.EventBusOptions;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
 import org.fleetproxy.metrics.AdminOptions;
 import org.fleetproxy.metrics.MetricsVerticle;
-import org.fleetproxy.pool.OriginStats;
 import org.fleetproxy.pool.PoolVerticle;
 import org.fleetproxy.pool.TlsEngine;
 import org.fleetproxy.pool.UpstreamPool;
@@ -46,9 +44,6 @@ public final class ProxyNode {
 
   /** The product version, from the build. */
   public static final String VERSION = version();
-
-  /** How often the pool's counters are copied to the metrics registry. */
-  static final long POOL_METRICS_INTERVAL_MILLIS = 1_000;
 
   private final Vertx vertx;
   private final UpstreamPool pool;
@@ -181,10 +176,7 @@ public final class ProxyNode {
         })
         .onSuccess(id -> {
           ready.set(true);
-          vertx.setPeriodic(POOL_METRICS_INTERVAL_MILLIS, t -> pool.stats().onSuccess(stats -> {
-            vertx.eventBus().send(MetricsVerticle.POOL_ADDRESS, new JsonObject().put("origins", OriginStats.toJson(stats)),
-                new DeliveryOptions().setLocalOnly(true));
-          }));
+          MetricsFeed.start(vertx, pool, fleet);
         });
   }
 

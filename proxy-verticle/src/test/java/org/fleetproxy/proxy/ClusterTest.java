@@ -231,7 +231,12 @@ class ClusterTest {
     }
 
     assertTrue(eventually(() -> requestsCounted(2) == NODES, 10), "counters flushed on every node");
+    for (int n = 0; n < NODES; n++) {
+      int node = n;
+      assertTrue(eventually(() -> metricsShow(node, "proxy_cluster_nodes 3.0"), 10), "node-" + (n + 1) + " sees three");
+    }
     String cluster = adminText(0, "/metrics?scope=cluster");
+    assertFalse(cluster.contains("proxy_cluster_nodes"), "what each node sees is no share of a fleet total");
     assertTrue(cluster.contains("proxy_requests_total{code=\"200\",method=\"GET\",route=\"/svc/\"} 3.0"), cluster);
     for (int n = 1; n <= NODES; n++) {
       assertTrue(cluster.contains("proxy_requests_total{code=\"200\",method=\"GET\",node=\"node-" + n
@@ -283,6 +288,15 @@ class ClusterTest {
       return total;
     } catch (Exception e) {
       return -1;
+    }
+  }
+
+  /** Whether node {@code n}'s own /metrics has {@code line}; false while it does not answer. */
+  private static boolean metricsShow(int n, String line) {
+    try {
+      return adminText(n, "/metrics").contains(line + "\n");
+    } catch (Exception e) {
+      return false;
     }
   }
 
@@ -356,6 +370,7 @@ class ClusterTest {
       nodes[2].kill();
       assertTrue(eventually(() -> members(0).equals(Set.of("node-1", "node-2")), 30),
           "the killed node leaves the status within the failure-detection time");
+      assertTrue(eventually(() -> metricsShow(0, "proxy_cluster_nodes 2.0"), 10), "node-1 counts the fleet down to two");
       String fleetMetrics = adminText(0, "/metrics?scope=cluster");
       assertTrue(fleetMetrics.contains("node=\"node-2\"") && !fleetMetrics.contains("node=\"node-3\""),
           "the killed node is no longer counted");
@@ -370,6 +385,7 @@ class ClusterTest {
       nodes[2] = startNode(2);
     }
     assertTrue(eventually(() -> members(0).size() == NODES, 60), "the restarted node rejoins");
+    assertTrue(eventually(() -> metricsShow(0, "proxy_cluster_nodes 3.0"), 10), "node-1 counts it back");
   }
 
   @Test

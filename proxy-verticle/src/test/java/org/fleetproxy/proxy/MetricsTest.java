@@ -256,6 +256,15 @@ class MetricsTest extends ProxyTestBase {
         .mapToLong(l -> (long) Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).sum();
   }
 
+  /** Not clustered, the fleet is the node itself; the cluster view leaves out what each node sees of it. */
+  @Test
+  void aNodeOnItsOwnSeesAFleetOfOne() throws Exception {
+    startProxy("");
+    assertTrue(adminGet(adminPort, "/metrics").contains("\nproxy_cluster_nodes 1.0\n"));
+    String cluster = adminGet(adminPort, "/metrics?scope=cluster");
+    assertTrue(cluster.contains("proxy_config_reloads_total{") && !cluster.contains("proxy_cluster_nodes"), cluster);
+  }
+
   @Test
   void healthAndReadiness() throws Exception {
     startProxy("");
