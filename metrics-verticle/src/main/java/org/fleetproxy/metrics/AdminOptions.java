@@ -13,9 +13,11 @@ import java.util.Set;
  * @param token bearer token {@code POST /admin/ADDRESS} requires, or null
  * @param controlAddresses the event-bus addresses reachable as {@code POST /admin/ADDRESS}
  * @param controlTimeoutMillis how long such a call waits for its reply
+ * @param historyResolutionMillis the length of each interval of the status page's traffic history
  */
 public record AdminOptions(String nodeId, String host, int port, boolean loopback, int maxTargets, String version,
-                           boolean clientLabel, String token, Set<String> controlAddresses, long controlTimeoutMillis) {
+                           boolean clientLabel, String token, Set<String> controlAddresses, long controlTimeoutMillis,
+                           long historyResolutionMillis) {
 
   public AdminOptions {
     controlAddresses = Set.copyOf(controlAddresses);

@@ -1,5 +1,6 @@
 package org.fleetproxy.metrics;
 
+import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
 import io.prometheus.metrics.model.snapshots.ClassicHistogramBuckets;
 import io.prometheus.metrics.model.snapshots.CounterSnapshot;
 import io.prometheus.metrics.model.snapshots.GaugeSnapshot;
@@ -10,6 +11,9 @@ import io.prometheus.metrics.model.snapshots.MetricSnapshots;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -30,6 +34,18 @@ final class ClusterExposition {
   private static final String OWN_VIEW = "proxy_cluster_nodes";
 
   private ClusterExposition() {
+  }
+
+  /**
+   * The exposition of a gathered snapshot ({@code {"nodes":[...],"missing":[...]}}, families
+   * asked): a comment line for each node that did not answer, then the merged families.
+   */
+  static byte[] text(JsonObject gathered) throws IOException {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    gathered.getJsonArray("missing").forEach(m -> out.writeBytes(("# node " + ((JsonObject) m).getString("node")
+        + " did not answer: " + ((JsonObject) m).getString("error") + "\n").getBytes(StandardCharsets.UTF_8)));
+    new PrometheusTextFormatWriter(false).write(out, merge(gathered.getJsonArray("nodes")));
+    return out.toByteArray();
   }
 
   /** This node's {@code proxy_*} families, in the shape {@link #merge} takes. */

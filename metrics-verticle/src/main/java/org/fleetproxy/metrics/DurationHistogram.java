@@ -34,6 +34,17 @@ final class DurationHistogram implements Collector {
     s.sum[0] += sumSeconds;
   }
 
+  /** Per-bucket (not cumulative) counts summed over every route, since the node started. */
+  synchronized long[] totals() {
+    long[] out = new long[BOUNDS.length];
+    routes.values().forEach(s -> {
+      for (int i = 0; i < out.length; i++) {
+        out[i] += s.counts[i];
+      }
+    });
+    return out;
+  }
+
   @Override
   public synchronized MetricSnapshot collect() {
     HistogramSnapshot.Builder b = HistogramSnapshot.builder()

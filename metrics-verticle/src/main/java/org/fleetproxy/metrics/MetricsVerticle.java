@@ -6,7 +6,6 @@ import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.Tag;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
-import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
@@ -16,9 +15,7 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.Map;
@@ -26,11 +23,13 @@ import java.util.TreeMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BiFunction;
 import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
 import java.util.function.UnaryOperator;
 
 /**
  * Owns the node's Micrometer registry: folds the counter deltas that proxy instances flush into
- * it, and serves the admin endpoints ({@code /metrics}, {@code /health}, {@code /ready}).
+ * it, keeps the status page's traffic history, and serves the admin endpoints ({@code /metrics},
+ * {@code /health}, {@code /ready}, the status page).
  */
 public final class MetricsVerticle extends VerticleBase {
 
@@ -51,6 +50,12 @@ public final class MetricsVerticle extends VerticleBase {
    * {@code {"nodes":[{"node","counters":[...],"families":[...] if asked}],"missing":[...],"sum":[...]}}.
    */
   public static final String SNAPSHOT_ADDRESS = "proxy.metrics.snapshot";
+  /**
+   * Request: anything. Answer, over every node of the fleet: {@code {"nodes":[{"node","version",
+   * "uptime_seconds","config_hash","drift","connections","requests","window_seconds","rate_per_second",
+   * "error_ratio","p50_ms","p99_ms"}],"missing":[...],"config_hash"}}, traffic over the last minute.
+   */
+  public static final String SUMMARY_ADDRESS = "proxy.metrics.summary";
 
   static final String REQUESTS = "proxy.requests";
   static final String TRAFFIC = "proxy.traffic.bytes";
@@ -72,17 +77,21 @@ public final class MetricsVerticle extends VerticleBase {
   private final PoolMeters poolMeters;
   private final UpstreamMeters upstreamMeters;
   private final StatusPage status;
+  private final TrafficHistory history;
+  private final FleetView fleet;
   private final UnaryOperator<String> ownAddress;
   private final BiFunction<String, JsonObject, Future<JsonObject>> gather;
   private JvmMeters jvm;
+  private long historyTimer;
 
   /**
    * @param ownAddress this node's twin of a control address, which only this node answers
    * @param gather sends a request to every node's twin of an address and gathers the answers as
    *               {@code {"nodes":[...],"missing":[...]}}
+   * @param configHash the hash of the config the node runs now, for the fleet's drift
    */
   public MetricsVerticle(AdminOptions options, BooleanSupplier ready, UnaryOperator<String> ownAddress,
-                         BiFunction<String, JsonObject, Future<JsonObject>> gather) {
+                         BiFunction<String, JsonObject, Future<JsonObject>> gather, Supplier<String> configHash) {
     this.options = options;
     this.ready = ready;
     this.ownAddress = ownAddress;
@@ -93,7 +102,10 @@ public final class MetricsVerticle extends VerticleBase {
     this.poolMeters = new PoolMeters(registry, targets);
     LabelBound servers = new LabelBound(options.maxTargets());
     this.upstreamMeters = new UpstreamMeters(registry, server -> bounded(servers, "server", server));
-    this.status = new StatusPage(registry, poolMeters, upstreamMeters, options.nodeId(), options.version());
+    long startMillis = System.currentTimeMillis();
+    this.status = new StatusPage(registry, poolMeters, upstreamMeters, options.nodeId(), options.version(), startMillis);
+    this.history = new TrafficHistory(options.historyResolutionMillis(), startMillis);
+    this.fleet = new FleetView(options, startMillis, configHash, () -> gauges.get("client").get(), history, gather);
   }
 
   @Override
@@ -114,11 +126,15 @@ public final class MetricsVerticle extends VerticleBase {
     reloads("error", 0);
     vertx.eventBus().<JsonObject>consumer(SNAPSHOT_ADDRESS, this::fleetSnapshot);
     vertx.eventBus().<JsonObject>consumer(ownAddress.apply(SNAPSHOT_ADDRESS), this::snapshot);
+    fleet.register(vertx.eventBus(), ownAddress);
+    historyTimer = vertx.setPeriodic(history.resolutionMillis(),
+        t -> history.sample(System.currentTimeMillis(), TrafficHistory.Totals.read(registry, durations)));
     AdminControl control = new AdminControl(vertx, options);
     Router router = Router.router(vertx);
     router.get("/metrics").handler(this::metrics);
     router.post("/admin/:address").handler(control::handle);
-    router.get("/status.json").handler(rc -> json(rc, 200, status.json()));
+    router.get("/status.json").handler(rc -> fleet.fleet().onSuccess(f -> json(rc, 200, status.json()
+        .put("fleet", f).put("history", history.json()))));
     router.get("/").handler(rc -> rc.response().putHeader("Content-Type", "text/html; charset=utf-8")
         .sendFile("fleetproxy-admin/status.html"));
     router.get("/health").handler(rc -> json(rc, 200, new JsonObject().put("status", "UP")));
@@ -131,6 +147,7 @@ public final class MetricsVerticle extends VerticleBase {
 
   @Override
   public Future<?> stop() {
+    vertx.cancelTimer(historyTimer);
     jvm.close();
     return Future.succeededFuture();
   }
@@ -222,20 +239,14 @@ public final class MetricsVerticle extends VerticleBase {
         rc.response().setStatusCode(502).end("cluster view unavailable: " + ar.cause().getMessage() + "\n");
         return;
       }
-      StringBuilder head = new StringBuilder();
-      ar.result().getJsonArray("missing").forEach(m -> head.append("# node ")
-          .append(((JsonObject) m).getString("node")).append(" did not answer: ")
-          .append(((JsonObject) m).getString("error")).append('\n'));
-      ByteArrayOutputStream out = new ByteArrayOutputStream();
+      byte[] text;
       try {
-        out.writeBytes(head.toString().getBytes(StandardCharsets.UTF_8));
-        new PrometheusTextFormatWriter(false).write(out, ClusterExposition.merge(ar.result().getJsonArray("nodes")));
+        text = ClusterExposition.text(ar.result());
       } catch (IOException | RuntimeException e) {
         rc.response().setStatusCode(500).end("cluster view failed: " + e.getMessage() + "\n");
         return;
       }
-      rc.response().putHeader("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
-          .end(Buffer.buffer(out.toByteArray()));
+      rc.response().putHeader("Content-Type", "text/plain; version=0.0.4; charset=utf-8").end(Buffer.buffer(text));
     });
   }
 

@@ -25,17 +25,20 @@ final class StatusPage {
   private final UpstreamMeters servers;
   private final String nodeId;
   private final String version;
-  private final long startMillis = System.currentTimeMillis();
+  private final long startMillis;
   private Map<String, Double> lastRequests = Map.of();
   private long lastMillis;
   private Map<String, Double> rates = Map.of();
 
-  StatusPage(MeterRegistry registry, PoolMeters pool, UpstreamMeters servers, String nodeId, String version) {
+  /** @param startMillis when the node started, for its uptime */
+  StatusPage(MeterRegistry registry, PoolMeters pool, UpstreamMeters servers, String nodeId, String version,
+             long startMillis) {
     this.registry = registry;
     this.pool = pool;
     this.servers = servers;
     this.nodeId = nodeId;
     this.version = version;
+    this.startMillis = startMillis;
   }
 
   synchronized JsonObject json() {

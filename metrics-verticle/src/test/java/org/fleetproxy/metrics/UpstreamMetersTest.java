@@ -42,10 +42,10 @@ class UpstreamMetersTest {
       port = s.getLocalPort();
     }
     AdminOptions options = new AdminOptions("n1", "127.0.0.1", port, true, MAX_SERVERS, "test", false, null,
-        Set.of(), 1_000);
+        Set.of(), 1_000, 5_000);
     JsonObject nobody = new JsonObject().put("nodes", new JsonArray()).put("missing", new JsonArray());
     await(vertx.deployVerticle(new MetricsVerticle(options, () -> true, address -> address + ".n1",
-        (address, body) -> Future.succeededFuture(nobody))));
+        (address, body) -> Future.succeededFuture(nobody), () -> "hash")));
     client = vertx.createHttpClient();
   }
 

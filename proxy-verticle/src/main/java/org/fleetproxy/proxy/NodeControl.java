@@ -32,8 +32,8 @@ public final class NodeControl extends VerticleBase {
   /** Every control address of the fleet, as offered by {@code ctl} and {@code POST /admin/ADDRESS}. */
   public static final List<String> ADDRESSES = List.of(STATUS_ADDRESS, CLUSTER_STATUS_ADDRESS,
       org.fleetproxy.pool.PoolVerticle.STATS_ADDRESS, org.fleetproxy.pool.PoolVerticle.DRAIN_ADDRESS, RELOAD_ADDRESS,
-      org.fleetproxy.metrics.MetricsVerticle.SNAPSHOT_ADDRESS, UpstreamControl.STATUS_ADDRESS,
-      UpstreamControl.SET_ADDRESS);
+      org.fleetproxy.metrics.MetricsVerticle.SNAPSHOT_ADDRESS, org.fleetproxy.metrics.MetricsVerticle.SUMMARY_ADDRESS,
+      UpstreamControl.STATUS_ADDRESS, UpstreamControl.SET_ADDRESS);
 
   private final Fleet fleet;
   private final Supplier<JsonObject> status;

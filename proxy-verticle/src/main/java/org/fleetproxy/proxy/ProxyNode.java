@@ -162,8 +162,10 @@ public final class ProxyNode {
     }
     AdminOptions admin = new AdminOptions(fleet.nodeId(), c.admin().host(), c.admin().port(),
         ConfigLoader.isLoopback(c.admin().host()), c.metrics().maxTargets(), VERSION, c.metrics().clientLabel(),
-        c.admin().token(), new HashSet<>(NodeControl.ADDRESSES), c.cluster().requestTimeoutMillis() + 1_000);
-    return vertx.deployVerticle(new MetricsVerticle(admin, ready::get, fleet::ownAddress, fleet::gather))
+        c.admin().token(), new HashSet<>(NodeControl.ADDRESSES), c.cluster().requestTimeoutMillis() + 1_000,
+        c.metrics().historyResolutionMillis());
+    return vertx.deployVerticle(new MetricsVerticle(admin, ready::get, fleet::ownAddress, fleet::gather,
+        () -> config.get().config().hash()))
         .compose(id -> vertx.deployVerticle(new PoolVerticle(pool, fleet::ownAddress, fleet::gather)))
         // before the first request: servers the fleet drained or set aside stay so from the node's start
         .compose(id -> vertx.deployVerticle(upstreams))

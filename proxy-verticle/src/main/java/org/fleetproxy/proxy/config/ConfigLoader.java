@@ -141,7 +141,7 @@ public final class ConfigLoader {
 
     ConfigNode m = root.node("metrics");
     ProxyConfig.Metrics metrics = new ProxyConfig.Metrics(m.integer("max-targets", 1000, 1, 1_000_000),
-        m.bool("client-label", false));
+        m.bool("client-label", false), historyResolution(m));
     m.finish();
 
     ConfigNode lg = root.node("log");
@@ -200,6 +200,19 @@ public final class ConfigLoader {
     long v = n.duration(name, dflt);
     if (v <= 0) {
       throw new ConfigException(n.key(name) + ": must be longer than 0");
+    }
+    return v;
+  }
+
+  /**
+   * {@code metrics.history-resolution}: from a second, the period proxy instances flush their
+   * counts at (a shorter interval would alternate between none and two flushes; at most 900
+   * points, each page refresh carries them all), to a minute (15 points).
+   */
+  private static long historyResolution(ConfigNode m) {
+    long v = m.duration("history-resolution", 5_000);
+    if (v < 1_000 || v > 60_000) {
+      throw new ConfigException(m.key("history-resolution") + ": must be between 1s and 1m, got " + v + "ms");
     }
     return v;
   }

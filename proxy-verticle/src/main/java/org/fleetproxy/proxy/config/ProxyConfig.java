@@ -172,8 +172,11 @@ public record ProxyConfig(Server server, Admin admin, Forward forward, List<Rout
   public record Reload(long scanPeriodMillis) {
   }
 
-  /** @param clientLabel add the client address as a label of the traffic counters */
-  public record Metrics(int maxTargets, boolean clientLabel) {
+  /**
+   * @param clientLabel add the client address as a label of the traffic counters
+   * @param historyResolutionMillis the length of each point of the status page's traffic history
+   */
+  public record Metrics(int maxTargets, boolean clientLabel, long historyResolutionMillis) {
   }
 
   /**

@@ -140,6 +140,17 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void historyResolutionDefaultsToFiveSecondsAndStaysWithinItsRange() {
+    assertEquals(5_000, parse("").metrics().historyResolutionMillis());
+    assertEquals(1_000, parse("metrics: { history-resolution: 1s }").metrics().historyResolutionMillis());
+    assertEquals(60_000, parse("metrics: { history-resolution: 1m }").metrics().historyResolutionMillis());
+    assertMentions(rejected("metrics: { history-resolution: 999ms }"), "test.yaml: metrics.history-resolution: ",
+        "between 1s and 1m");
+    assertMentions(rejected("metrics: { history-resolution: 61s }"), "metrics.history-resolution", "between");
+    assertMentions(rejected("metrics: { history-resolution: 5 }"), "metrics.history-resolution", "duration");
+  }
+
+  @Test
   void zeroDurationIsRejected() {
     assertMentions(rejected("pool: { connect-timeout: 0s }"), "pool.connect-timeout", "longer than 0");
     assertMentions(rejected(route("      url: http://h:1/\n      timeout: 0ms\n")), "routes[0].upstream.timeout");
