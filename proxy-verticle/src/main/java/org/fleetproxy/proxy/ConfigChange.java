@@ -8,10 +8,10 @@ import java.util.List;
 import java.util.Objects;
 
 /**
- * What a reload changes. Routes, forward settings, pool settings, limits, the listener and the
- * scan period change live; the sections that shape the running process (event loops, admin
- * server, cluster membership, metrics labels, access log, TLS engine) keep their running values
- * and are reported as needing a restart.
+ * What a reload changes. Routes, forward settings, pool settings, limits, the listener, the
+ * scan period and the process log's format and levels change live; the sections that shape the
+ * running process (event loops, admin server, cluster membership, metrics labels, access log,
+ * TLS engine) keep their running values and are reported as needing a restart.
  *
  * @param next the config to run: the new one with the restart-only sections kept as running
  * @param changed the sections that change now
@@ -38,8 +38,8 @@ record ConfigChange(ActiveConfig next, List<String> changed, List<String> restar
         now.server().eventLoops(), next.server().idleTimeoutMillis(), next.server().shutdownTimeoutMillis(),
         next.server().tls(), next.server().h2c());
     ProxyConfig applied = new ProxyConfig(server, now.admin(), next.forward(), next.routes(), next.pool(),
-        next.limits(), now.cluster(), now.metrics(), now.access(), next.reload(), now.tlsEngine(), next.source(),
-        next.hash());
+        next.limits(), now.cluster(), now.metrics(), now.access(), next.log(), next.reload(), now.tlsEngine(),
+        next.source(), next.hash());
 
     List<String> changed = new ArrayList<>();
     differs(changed, "server", now.server(), applied.server());
@@ -48,6 +48,7 @@ record ConfigChange(ActiveConfig next, List<String> changed, List<String> restar
     differs(changed, "pool", now.pool(), applied.pool());
     differs(changed, "limits", now.limits(), applied.limits());
     differs(changed, "config", now.reload(), applied.reload());
+    differs(changed, "log", now.log(), applied.log());
 
     List<OriginKey> retired = new ArrayList<>();
     ActiveConfig active = ActiveConfig.of(applied, running.routes().states());

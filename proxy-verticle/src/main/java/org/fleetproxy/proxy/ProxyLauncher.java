@@ -4,6 +4,7 @@ import org.fleetproxy.proxy.config.ConfigException;
 import org.fleetproxy.proxy.config.ConfigOverrides;
 import org.fleetproxy.proxy.config.ConfigSource;
 import org.fleetproxy.proxy.config.ProxyConfig;
+import org.fleetproxy.proxy.logging.ProcessLog;
 import sun.misc.Signal;
 
 import java.nio.file.Path;
@@ -20,6 +21,8 @@ public final class ProxyLauncher {
   static final String USAGE = """
       usage: java -jar proxy.jar [--conf FILE] [--cluster] [--set KEY=VALUE ...]
              java -jar proxy.jar ctl ADDRESS [JSON] [--conf FILE] [--set KEY=VALUE ...]""";
+
+  private static final System.Logger LOG = System.getLogger(ProxyLauncher.class.getName());
 
   private ProxyLauncher() {
   }
@@ -62,6 +65,8 @@ public final class ProxyLauncher {
       exit("configuration error: " + e.getMessage());
       return;
     }
+    // before Vert.x and Hazelcast start, so that their first records come out in the config's shape too
+    ProcessLog.install(config.log(), config.cluster().nodeId());
     ProxyNode node;
     try {
       node = ProxyNode.start(config, source, cluster).toCompletionStage().toCompletableFuture().get();
@@ -73,10 +78,11 @@ public final class ProxyLauncher {
       return;
     }
     ProxyConfig.Server s = config.server();
-    System.out.printf("fleetproxy %s node %s listening on %s:%d (admin %s:%d)%s, config: %s, tls: %s%n",
-        ProxyNode.VERSION, node.nodeId(), s.host(), s.port(), config.admin().host(), config.admin().port(),
+    LOG.log(System.Logger.Level.INFO, String.format(
+        "fleetproxy %s node %s listening on %s:%d (admin %s:%d)%s, config: %s, tls: %s", ProxyNode.VERSION,
+        node.nodeId(), s.host(), s.port(), config.admin().host(), config.admin().port(),
         cluster || config.cluster().enabled() ? " in fleet '" + config.cluster().name() + "'" : "", config.source(),
-        node.tlsEngine());
+        node.tlsEngine()));
     CompletableFuture<Void> stopping = new CompletableFuture<>();
     Signal.handle(new Signal("TERM"), sig -> stop(node, stopping));
     Signal.handle(new Signal("INT"), sig -> stop(node, stopping));
@@ -91,12 +97,12 @@ public final class ProxyLauncher {
       return;
     }
     long grace = node.config().server().shutdownTimeoutMillis();
-    System.out.println("fleetproxy: stopping, in-flight requests have up to " + grace + " ms");
+    LOG.log(System.Logger.Level.INFO, "stopping, in-flight requests have up to " + grace + " ms");
     int code = 0;
     try {
       node.stop().toCompletionStage().toCompletableFuture().get(grace + 15_000, TimeUnit.MILLISECONDS);
     } catch (Exception e) {
-      System.err.println("fleetproxy: stop did not complete cleanly: " + e);
+      LOG.log(System.Logger.Level.ERROR, "stop did not complete cleanly", e);
       code = 1;
     }
     System.exit(code);

@@ -20,6 +20,7 @@ import org.fleetproxy.proxy.config.ConfigLoader;
 import org.fleetproxy.proxy.config.ConfigSource;
 import org.fleetproxy.proxy.config.ProxyConfig;
 import org.fleetproxy.proxy.destination.HostsFileNames;
+import org.fleetproxy.proxy.logging.ProcessLog;
 import org.fleetproxy.proxy.tls.CertificateRotation;
 import org.fleetproxy.proxy.tls.ServerCertificate;
 import org.fleetproxy.proxy.upstream.HealthChecks;
@@ -199,6 +200,7 @@ public final class ProxyNode {
       return Future.failedFuture(t);
     }).map(id -> {
       config.set(change.next());
+      ProcessLog.apply(change.next().config().log());
       change.next().routes().states().retain(change.next().routes().serverKeys());
       upstreams.reloaded();
       pool.reconfigure(change.next().config().pool());

@@ -245,10 +245,7 @@ public final class ProxyVerticle extends VerticleBase implements RelayContext {
 
   @Override
   public void ejected(Target target) {
-    ProxyConfig.Health health = target.group().spec().health();
-    LOG.log(System.Logger.Level.WARNING, "route {0}: server {1} ejected after {2} failures in a row",
-        target.group().route(), target.server().id(), health.ejectAfter());
-    if (health.share()) {
+    if (target.group().spec().health().share()) {
       ejections.accept(target);
     }
   }

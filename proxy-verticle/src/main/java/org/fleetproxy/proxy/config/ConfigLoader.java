@@ -3,6 +3,7 @@ package org.fleetproxy.proxy.config;
 import org.fleetproxy.pool.PoolSettings;
 import org.fleetproxy.pool.TlsEngine;
 import org.fleetproxy.proxy.ingress.Limits;
+import org.fleetproxy.proxy.logging.LogSettings;
 import org.yaml.snakeyaml.LoaderOptions;
 import org.yaml.snakeyaml.Yaml;
 import org.yaml.snakeyaml.constructor.SafeConstructor;
@@ -145,13 +146,8 @@ public final class ConfigLoader {
     m.finish();
 
     ConfigNode lg = root.node("log");
-    ConfigNode la = lg.node("access");
-    String format = la.string("format", "json");
-    if (!format.equals("json") && !format.equals("combined")) {
-      throw new ConfigException(la.key("format") + ": must be json or combined, got '" + format + "'");
-    }
-    ProxyConfig.Access access = new ProxyConfig.Access(la.bool("enabled", false), format, la.string("file", null));
-    la.finish();
+    ProxyConfig.Access access = LogSection.access(lg.node("access"));
+    LogSettings log = LogSection.settings(lg);
     lg.finish();
 
     ConfigNode t = root.node("tls");
@@ -159,7 +155,7 @@ public final class ConfigLoader {
     t.finish();
 
     root.finish();
-    return new ProxyConfig(server, admin, forward, List.copyOf(routes), pool, limits, cluster, metrics, access,
+    return new ProxyConfig(server, admin, forward, List.copyOf(routes), pool, limits, cluster, metrics, access, log,
         reload, engine, source, sha256(text));
   }
 

@@ -5,6 +5,7 @@ import org.fleetproxy.pool.TlsEngine;
 import org.fleetproxy.pool.UpstreamTrust;
 import org.fleetproxy.proxy.destination.Cidr;
 import org.fleetproxy.proxy.ingress.Limits;
+import org.fleetproxy.proxy.logging.LogSettings;
 import org.fleetproxy.proxy.target.HostPort;
 import org.fleetproxy.proxy.upstream.Balance;
 import org.fleetproxy.proxy.upstream.HashOn;
@@ -17,13 +18,14 @@ import java.util.Map;
 /**
  * A complete, validated configuration. Immutable: a reload builds a new one and swaps it in whole.
  *
+ * @param log the process log's format and levels ({@code log.format}, {@code log.level}, {@code log.levels})
  * @param tlsEngine the TLS implementation of the listener and the upstream clients ({@code tls.engine})
  * @param source where it was read from (a file path, or "embedded default")
  * @param hash a digest of the source text, so nodes running different configs can be told apart
  */
 public record ProxyConfig(Server server, Admin admin, Forward forward, List<RouteSpec> routes,
                           PoolSettings pool, Limits limits, Cluster cluster, Metrics metrics, Access access,
-                          Reload reload, TlsEngine.Choice tlsEngine, String source, String hash) {
+                          LogSettings log, Reload reload, TlsEngine.Choice tlsEngine, String source, String hash) {
 
   /**
    * @param eventLoops proxy verticle instances, one per event loop

@@ -12,6 +12,7 @@ import io.vertx.core.net.ProxyType;
 import org.fleetproxy.pool.OriginKey;
 import org.fleetproxy.proxy.ActiveConfig;
 import org.fleetproxy.proxy.ingress.Rejection;
+import org.fleetproxy.proxy.logging.StructuredLog;
 
 import java.net.InetAddress;
 import java.time.Duration;
@@ -23,7 +24,7 @@ import java.time.Duration;
 final class ConnectTunnel {
 
   static final String ROUTE = "connect";
-  private static final System.Logger LOG = System.getLogger(ConnectTunnel.class.getName());
+  private static final StructuredLog LOG = new StructuredLog(ConnectTunnel.class.getName());
 
   private ConnectTunnel() {
   }
@@ -100,8 +101,8 @@ final class ConnectTunnel {
   }
 
   private static void reject(RelayContext relay, HttpServerRequest request, int status, String why) {
-    LOG.log(System.Logger.Level.INFO, "CONNECT {0} from {1} -> {2}: {3}", request.uri(), request.remoteAddress(),
-        status, why);
+    LOG.log(System.Logger.Level.INFO, ROUTE, request.uri(), status, "CONNECT {0} from {1} -> {2}: {3}", request.uri(),
+        request.remoteAddress(), status, why);
     ServerAnswers.send(request, status);
     relay.answered(ROUTE, request, status);
   }

@@ -3,6 +3,7 @@ package org.fleetproxy.proxy.relay;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.net.NetClient;
 import org.fleetproxy.proxy.ingress.WireBytes;
+import org.fleetproxy.proxy.logging.StructuredLog;
 import org.fleetproxy.proxy.relay.core.Completion;
 import org.fleetproxy.proxy.relay.core.ExchangeContext;
 import org.fleetproxy.proxy.relay.core.Refusal;
@@ -14,7 +15,7 @@ import org.fleetproxy.proxy.relay.core.Target;
  */
 public interface RelayContext extends ExchangeContext {
 
-  System.Logger REFUSALS = System.getLogger(ProxyHandler.class.getName());
+  StructuredLog REFUSALS = new StructuredLog(ProxyHandler.class.getName());
 
   /** The client for tunnel connections (CONNECT). */
   NetClient netClient();
@@ -40,8 +41,8 @@ public interface RelayContext extends ExchangeContext {
     if (refusal.rejection() != null) {
       rejected(refusal.rejection(), String.valueOf(request.remoteAddress()));
     }
-    REFUSALS.log(System.Logger.Level.INFO, "{0} {1} from {2} -> {3}: {4}", request.method(), request.uri(),
-        request.remoteAddress(), refusal.status(), refusal.getMessage());
+    REFUSALS.log(System.Logger.Level.INFO, refusal.route(), null, refusal.status(), "{0} {1} from {2} -> {3}: {4}",
+        request.method(), request.uri(), request.remoteAddress(), refusal.status(), refusal.getMessage());
     if (refusal.challenge()) {
       request.response().putHeader("Proxy-Authenticate", "Basic realm=\"proxy\"");
     }

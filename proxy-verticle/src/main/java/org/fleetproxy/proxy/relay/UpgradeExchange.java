@@ -5,6 +5,7 @@ import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpVersion;
 import org.fleetproxy.proxy.ingress.ClientPipeline;
+import org.fleetproxy.proxy.logging.StructuredLog;
 import org.fleetproxy.proxy.relay.core.AcquireFailure;
 import org.fleetproxy.proxy.relay.core.HeaderRules;
 import org.fleetproxy.proxy.relay.core.HopByHop;
@@ -27,7 +28,7 @@ import org.fleetproxy.pool.PooledConnection;
  */
 final class UpgradeExchange implements TimeoutSweep.Watched {
 
-  private static final System.Logger LOG = System.getLogger(UpgradeExchange.class.getName());
+  private static final StructuredLog LOG = new StructuredLog(UpgradeExchange.class.getName());
 
   private final RelayContext relay;
   private final HttpServerRequest request;
@@ -175,7 +176,8 @@ final class UpgradeExchange implements TimeoutSweep.Watched {
     if (done) {
       return;
     }
-    LOG.log(System.Logger.Level.WARNING, "{0} {1} (upgrade) -> {2}: {3}", request.method(), request.uri(), status, why);
+    LOG.log(System.Logger.Level.WARNING, target.routeLabel(), target.origin().authority(), status,
+        "{0} {1} (upgrade) -> {2}: {3}", request.method(), request.uri(), status, why);
     ServerAnswers.send(request, status);
     finish(status);
   }

@@ -3,6 +3,7 @@ package org.fleetproxy.proxy.upstream;
 import io.vertx.core.Vertx;
 import org.fleetproxy.pool.UpstreamPool;
 import org.fleetproxy.proxy.config.ProxyConfig;
+import org.fleetproxy.proxy.logging.StructuredLog;
 import org.fleetproxy.proxy.route.Route;
 import org.fleetproxy.proxy.route.RouteTable;
 
@@ -19,7 +20,7 @@ import java.util.concurrent.ThreadLocalRandom;
  */
 public final class HealthChecks {
 
-  private static final System.Logger LOG = System.getLogger(HealthChecks.class.getName());
+  private static final StructuredLog LOG = new StructuredLog(HealthChecks.class.getName());
 
   /** One server's checks: the timer and whether a probe is still out. */
   private final class Check {
@@ -60,7 +61,7 @@ public final class HealthChecks {
         String error = ar.succeeded() ? passed ? null : "status " + status + " outside " + h.expectLow() + "-"
             + h.expectHigh() : String.valueOf(ar.cause().getMessage());
         if (s.state().checked(new ServerState.CheckResult(now, passed, status, error), h.rise(), h.fall(), now)) {
-          LOG.log(passed ? System.Logger.Level.INFO : System.Logger.Level.WARNING,
+          LOG.log(passed ? System.Logger.Level.INFO : System.Logger.Level.WARNING, route, s.id(), 0,
               "route {0}: server {1} is {2} by its health checks{3}", route, s.id(), passed ? "up" : "down",
               passed ? "" : " (" + error + ")");
         }

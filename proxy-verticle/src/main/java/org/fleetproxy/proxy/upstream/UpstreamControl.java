@@ -10,6 +10,7 @@ import io.vertx.core.shareddata.AsyncMap;
 import org.fleetproxy.pool.OriginKey;
 import org.fleetproxy.pool.UpstreamPool;
 import org.fleetproxy.proxy.cluster.Fleet;
+import org.fleetproxy.proxy.logging.StructuredLog;
 import org.fleetproxy.proxy.route.Route;
 import org.fleetproxy.proxy.route.RouteTable;
 
@@ -28,7 +29,7 @@ import java.util.function.Supplier;
  */
 public final class UpstreamControl extends VerticleBase {
 
-  private static final System.Logger LOG = System.getLogger(UpstreamControl.class.getName());
+  private static final StructuredLog LOG = new StructuredLog(UpstreamControl.class.getName());
 
   /** Request: any body. Answer: {@code {"nodes":[{"node","servers":[...]}],"missing":[...],"summary":[...]}}. */
   public static final String STATUS_ADDRESS = "proxy.upstream.status";
@@ -164,9 +165,10 @@ public final class UpstreamControl extends VerticleBase {
     ServerState.Admin admin = ServerState.Admin.valueOf(setting.getString("state").toUpperCase(Locale.ROOT));
     int reached = routes.get().states().apply(setting.getString("route"), setting.getString("server"),
         new ServerStates.Setting(admin, setting.getInteger("weight", 0)));
-    LOG.log(System.Logger.Level.INFO, "route {0}: server {1} set {2} (weight {3}) by node {4}",
-        setting.getString("route"), setting.getString("server"), setting.getString("state"),
-        setting.getInteger("weight", 0), setting.getString("by"));
+    LOG.log(System.Logger.Level.INFO, setting.getString("route"), setting.getString("server"), 0,
+        "route {0}: server {1} set {2} (weight {3}) by node {4}", setting.getString("route"),
+        setting.getString("server"), setting.getString("state"), setting.getInteger("weight", 0),
+        setting.getString("by"));
     checks.sync(routes.get());
     if (admin != ServerState.Admin.READY) {
       closeIdle(setting.getString("route"), setting.getString("server"));
@@ -242,8 +244,8 @@ public final class UpstreamControl extends VerticleBase {
           } else {
             s.state().eject(now, report.getLong("eject-for", r.group().spec().health().ejectForMillis()));
           }
-          LOG.log(System.Logger.Level.WARNING, "route {0}: server {1} taken out: node {2} ejected it", r.name(),
-              s.id(), report.getString("node"));
+          LOG.log(System.Logger.Level.WARNING, r.name(), s.id(), 0,
+              "route {0}: server {1} taken out: node {2} ejected it", r.name(), s.id(), report.getString("node"));
         }
       }
     }

@@ -2,6 +2,7 @@ package org.fleetproxy.proxy.relay.core;
 
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpRequest;
+import org.fleetproxy.proxy.logging.StructuredLog;
 
 /**
  * The end of one exchange, which comes once however it comes: the client gets the end of the
@@ -13,7 +14,7 @@ import io.netty.handler.codec.http.HttpRequest;
 final class ExchangeEnd {
 
   /** Under the exchange's name: these are its lines, wherever they are written. */
-  private static final System.Logger LOG = System.getLogger(Exchange.class.getName());
+  private static final StructuredLog LOG = new StructuredLog(Exchange.class.getName());
 
   private final ExchangeContext context;
   private final ClientSide client;
@@ -59,8 +60,8 @@ final class ExchangeEnd {
     if (refusal.rejection() != null) {
       context.rejected(refusal.rejection(), client.client());
     }
-    LOG.log(System.Logger.Level.INFO, "{0} {1} from {2} -> {3}: {4}", method, uri, client.client(),
-        refusal.status(), refusal.getMessage());
+    LOG.log(System.Logger.Level.INFO, refusal.route(), null, refusal.status(), "{0} {1} from {2} -> {3}: {4}", method,
+        uri, client.client(), refusal.status(), refusal.getMessage());
     FullHttpResponse answer = answerOf(refusal.status());
     if (refusal.challenge()) {
       answer.headers().set("Proxy-Authenticate", "Basic realm=\"proxy\"");
@@ -70,7 +71,8 @@ final class ExchangeEnd {
 
   /** Answers {@code code} in place of a response the upstream did not give, and says why. */
   boolean failed(int code, String why, Target target) {
-    LOG.log(System.Logger.Level.WARNING, "{0} {1} -> {2}: {3}", method, uri, code, why);
+    LOG.log(System.Logger.Level.WARNING, route(target), authority(target), code, "{0} {1} -> {2}: {3}", method, uri,
+        code, why);
     return answer(code, target);
   }
 
@@ -101,8 +103,8 @@ final class ExchangeEnd {
 
   /** The response broke off after the client got its head, for {@code why}: it must not take the part for the whole. */
   void brokenOff(String why, Target target) {
-    LOG.log(System.Logger.Level.WARNING, "{0} {1}: upstream {2} response broken off, client connection aborted: {3}",
-        method, uri, target.origin(), why);
+    LOG.log(System.Logger.Level.WARNING, route(target), authority(target), response.status(),
+        "{0} {1}: upstream {2} response broken off, client connection aborted: {3}", method, uri, target.origin(), why);
     aborted(target);
   }
 
@@ -124,12 +126,25 @@ final class ExchangeEnd {
     done = true;
     ServerChoice.over(context, target, code);
     long now = System.nanoTime();
-    context.completed(new Completion(route, target == null ? "-" : target.user(),
-        target == null || target.origin() == null ? "-" : target.origin().authority(), method, uri, client.client(), code, body.bytes(),
-        response.bytes(), now - startNanos, sentNanos < 0 ? -1 : now - sentNanos), client.wire());
+    String authority = authority(target);
+    context.completed(new Completion(route, target == null ? "-" : target.user(), authority == null ? "-" : authority,
+        method, uri, client.client(), code, body.bytes(), response.bytes(), now - startNanos,
+        sentNanos < 0 ? -1 : now - sentNanos), client.wire());
+    // asked first: the record's arguments are built only when it is written; numbers as strings,
+    // which the message pattern would otherwise group by locale (1,234 ms)
+    if (LOG.loggable(System.Logger.Level.DEBUG)) {
+      LOG.log(System.Logger.Level.DEBUG, route, authority, code, "{0} {1} from {2} -> {3} via {4} in {5} ms", method,
+          uri, client.client(), String.valueOf(code), authority == null ? "the proxy itself" : authority,
+          String.valueOf((now - startNanos) / 1_000_000));
+    }
   }
 
   private static String route(Target target) {
     return target == null ? RequestFilter.UNROUTED : target.routeLabel();
+  }
+
+  /** The upstream {@code host:port}, or null before one was chosen. */
+  private static String authority(Target target) {
+    return target == null || target.origin() == null ? null : target.origin().authority();
   }
 }

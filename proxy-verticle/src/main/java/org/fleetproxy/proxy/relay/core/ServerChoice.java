@@ -1,8 +1,10 @@
 package org.fleetproxy.proxy.relay.core;
 
 import org.fleetproxy.proxy.config.ProxyConfig;
+import org.fleetproxy.proxy.logging.StructuredLog;
 import org.fleetproxy.proxy.upstream.HashOn;
 import org.fleetproxy.proxy.upstream.ServerGroup;
+import org.fleetproxy.proxy.upstream.ServerState;
 import org.fleetproxy.proxy.upstream.UpstreamServer;
 
 import java.util.ArrayList;
@@ -16,6 +18,9 @@ import java.util.function.Function;
  * nothing to choose; every call here then leaves it as it is.
  */
 public final class ServerChoice {
+
+  /** Under the upstream component: an ejection is a change of the server's state. */
+  private static final StructuredLog EJECTIONS = new StructuredLog(ServerState.class.getName());
 
   /** Why a request went to another server, the {@code reason} label of the retries. */
   enum Reason {
@@ -96,6 +101,9 @@ public final class ServerChoice {
     }
     ProxyConfig.Health health = target.group().spec().health();
     if (s.state().failed(System.currentTimeMillis(), health.ejectAfter(), health.ejectForMillis())) {
+      EJECTIONS.log(System.Logger.Level.WARNING, target.group().route(), s.id(), 0,
+          "route {0}: server {1} ejected after {2} failures in a row", target.group().route(), s.id(),
+          health.ejectAfter());
       context.ejected(target);
     }
   }
