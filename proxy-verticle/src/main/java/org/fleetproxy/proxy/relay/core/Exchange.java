@@ -100,6 +100,10 @@ public final class Exchange implements UpstreamSide.Reader, TimeoutSweep.Watched
   }
 
   private void leased(AsyncResult<PooledConnection> ar) {
+    if (ar.failed() && end.reached()) {
+      // the client left while it connected: its attempt is already over, nothing fails over
+      return;
+    }
     if (ar.failed()) {
       int code = AcquireFailure.status(ar.cause());
       // a cap reached is the node's own limit, not the server failing
