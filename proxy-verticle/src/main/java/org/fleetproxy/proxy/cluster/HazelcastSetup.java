@@ -26,16 +26,26 @@ public final class HazelcastSetup {
   private HazelcastSetup() {
   }
 
-  /** @param controlClient a {@code ctl} client: a lite member that holds no cluster data */
+  /**
+   * @param controlClient a {@code ctl} client: a lite member that holds no cluster data
+   * @throws ConfigException when the file is unreadable, or reaches beyond loopback without
+   *                         {@code cluster.allow-insecure}; no Hazelcast instance exists yet then
+   */
   public static HazelcastClusterManager clusterManager(ProxyConfig.Cluster cluster, boolean controlClient) {
     // read by Hazelcast before the member's own properties are consulted
     System.setProperty("hazelcast.phone.home.enabled", "false");
     Config config = load(cluster);
+    LoopbackOnly.check(config, cluster.allowInsecure(), source(cluster));
     config.setClusterName(cluster.name());
     config.setProperty("hazelcast.phone.home.enabled", "false");
     config.setProperty("hazelcast.shutdownhook.enabled", "false");
     config.setLiteMember(controlClient);
     return new HazelcastClusterManager(config);
+  }
+
+  private static String source(ProxyConfig.Cluster cluster) {
+    Path file = Path.of(cluster.hazelcast());
+    return !Files.exists(file) && cluster.defaultHazelcast() ? "(built-in)" : file.toString();
   }
 
   private static Config load(ProxyConfig.Cluster cluster) {

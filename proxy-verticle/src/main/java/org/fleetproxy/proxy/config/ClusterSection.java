@@ -20,7 +20,7 @@ final class ClusterSection {
     }
     ProxyConfig.Cluster cluster = new ProxyConfig.Cluster(c.bool("enabled", false),
         c.string("hazelcast", DEFAULT_HAZELCAST), !c.has("hazelcast"), name, nodeId,
-        ConfigLoader.positive(c, "request-timeout", 2_000));
+        ConfigLoader.positive(c, "request-timeout", 2_000), c.bool("allow-insecure", false));
     c.finish();
     return cluster;
   }

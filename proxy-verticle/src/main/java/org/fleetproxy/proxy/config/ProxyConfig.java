@@ -165,9 +165,11 @@ public record ProxyConfig(Server server, Admin admin, Forward forward, List<Rout
    * @param name the fleet's name: nodes only join a cluster of the same name
    * @param nodeId this node's stable id in control answers and metrics
    * @param requestTimeoutMillis how long a cluster-wide request waits for each node's answer
+   * @param allowInsecure whether the Hazelcast configuration may reach beyond loopback while cluster
+   *                      traffic is unauthenticated
    */
   public record Cluster(boolean enabled, String hazelcast, boolean defaultHazelcast, String name, String nodeId,
-                        long requestTimeoutMillis) {
+                        long requestTimeoutMillis, boolean allowInsecure) {
   }
 
   /** @param scanPeriodMillis how often the config file is checked for changes; 0 = never */

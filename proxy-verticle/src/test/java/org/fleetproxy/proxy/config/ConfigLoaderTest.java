@@ -48,7 +48,7 @@ class ConfigLoaderTest {
     assertFalse(c.forward().allowOpen());
     assertEquals(List.of(), c.routes());
     assertEquals(PoolSettings.DEFAULTS, c.pool());
-    assertEquals(new ProxyConfig.Cluster(false, "conf/hazelcast.yaml", true, "fleetproxy", "127.0.0.1:3128", 2_000),
+    assertEquals(new ProxyConfig.Cluster(false, "conf/hazelcast.yaml", true, "fleetproxy", "127.0.0.1:3128", 2_000, false),
         c.cluster());
     assertEquals(30_000, c.server().shutdownTimeoutMillis());
     assertEquals(2_000, c.reload().scanPeriodMillis());
@@ -85,7 +85,8 @@ class ConfigLoaderTest {
               version: h1
               headers: { X-Env: prod }
         pool: { max-idle-per-host: 3, idle-timeout: 30s, connect-timeout: 1500ms, reuse: per-client, max-per-host: 12 }
-        cluster: { enabled: true, hazelcast: other.yaml, name: blue, node-id: edge-1, request-timeout: 3s }
+        cluster: { enabled: true, hazelcast: other.yaml, name: blue, node-id: edge-1, request-timeout: 3s,
+                   allow-insecure: true }
         config: { scan-period: 0s }
         """);
     assertEquals(8080, c.server().port());
@@ -99,7 +100,7 @@ class ConfigLoaderTest {
         ProxyConfig.Group.defaults(), 500, 120_000, "h1", Map.of("X-Env", "prod"), null, null, null),
         r.upstream());
     assertEquals(new PoolSettings(3, 30_000, 1_500, PoolSettings.Reuse.PER_CLIENT, 12), c.pool());
-    assertEquals(new ProxyConfig.Cluster(true, "other.yaml", false, "blue", "edge-1", 3_000), c.cluster());
+    assertEquals(new ProxyConfig.Cluster(true, "other.yaml", false, "blue", "edge-1", 3_000, true), c.cluster());
     assertEquals(0, c.reload().scanPeriodMillis());
   }
 

@@ -1,6 +1,7 @@
 package org.fleetproxy.proxy.deploy;
 
 import com.hazelcast.config.Config;
+import org.fleetproxy.proxy.cluster.LoopbackOnly;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
@@ -60,6 +61,9 @@ class HazelcastConfigsTest {
       assertEquals("false", config.getProperty(PHONE_HOME), name + ": " + PHONE_HOME + " as Hazelcast reads it");
       assertFalse(config.getNetworkConfig().getJoin().getMulticastConfig().isEnabled(),
           name + ": multicast as Hazelcast reads it");
+      if (!kubernetes) {
+        assertEquals(List.of(), LoopbackOnly.exposures(config), name + ": a node refuses these without cluster.allow-insecure");
+      }
     }
   }
 
