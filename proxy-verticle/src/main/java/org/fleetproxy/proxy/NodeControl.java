@@ -1,5 +1,6 @@
 package org.fleetproxy.proxy;
 
+import io.vertx.config.ConfigRetriever;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.Message;
@@ -9,13 +10,16 @@ import org.fleetproxy.proxy.config.ConfigSource;
 import org.fleetproxy.proxy.upstream.UpstreamControl;
 
 import java.util.List;
-import java.util.function.Function;
+import java.util.function.BiFunction;
 import java.util.function.Supplier;
 
 /**
  * The node's own control messages: its status, the fleet's status, and config reload, on
- * request or when the config file changes. Reloads run one at a time on this verticle's context;
- * those asked for while one runs are merged into the next ({@link CoalescedReloads}).
+ * request or when the config file changes. The config is read through a {@link ConfigRetriever}
+ * whose scans report changes; a change is applied only once a read one scan period later agrees
+ * with it, so a file caught half-written is never applied. Reloads run one at a time on this
+ * verticle's context; those asked for while one runs are merged into the next
+ * ({@link CoalescedReloads}).
  */
 public final class NodeControl extends VerticleBase {
 
@@ -37,22 +41,28 @@ public final class NodeControl extends VerticleBase {
 
   private final Fleet fleet;
   private final Supplier<JsonObject> status;
+  private final BiFunction<String, Future<JsonObject>, Future<JsonObject>> reload;
   private final CoalescedReloads reloads;
   private final ConfigSource source;
   private final Supplier<Long> scanPeriodMillis;
-  private String seen;
-  private long scanTimer = -1;
+  private ConfigRetriever retriever;
+  private long retrieverScanPeriod;
+  private boolean settling;
+  private String reportedScanFailure;
   private boolean stopped;
 
   /**
-   * @param reload applies the config file now, given what triggered it; completes with the node's answer
-   * @param scanPeriodMillis the active {@code config.scan-period}, read again after every scan
+   * @param reload validates and applies a config the retriever read (or reports why it could not),
+   *               given what triggered it; completes with the node's answer
+   * @param scanPeriodMillis the active {@code config.scan-period}, read again after every reload
    */
-  public NodeControl(Fleet fleet, Supplier<JsonObject> status, Function<String, Future<JsonObject>> reload,
+  public NodeControl(Fleet fleet, Supplier<JsonObject> status,
+                     BiFunction<String, Future<JsonObject>, Future<JsonObject>> reload,
                      ConfigSource source, Supplier<Long> scanPeriodMillis) {
     this.fleet = fleet;
     this.status = status;
-    this.reloads = new CoalescedReloads(reload);
+    this.reload = reload;
+    this.reloads = new CoalescedReloads(trigger -> reload.apply(trigger, retriever.getConfig()));
     this.source = source;
     this.scanPeriodMillis = scanPeriodMillis;
   }
@@ -66,20 +76,34 @@ public final class NodeControl extends VerticleBase {
         .onSuccess(g -> m.reply(g.put("count", g.getJsonArray("nodes").size()))));
     bus.<JsonObject>consumer(fleet.ownAddress(RELOAD_ADDRESS), m -> reloadOnce("request").onSuccess(m::reply));
     bus.<JsonObject>consumer(RELOAD_ADDRESS, this::fleetReload);
-    if (source.file() != null) {
-      return vertx.executeBlocking(source::fingerprint).onSuccess(f -> {
-        seen = f;
-        schedule();
-      });
-    }
-    return Future.succeededFuture();
+    return openRetriever();
   }
 
   @Override
   public Future<?> stop() {
     stopped = true;
-    vertx.cancelTimer(scanTimer);
-    return Future.succeededFuture();
+    return retriever.close();
+  }
+
+  /**
+   * A retriever scanning at the active period; the embedded default never changes, so it is not
+   * scanned. Its first read is the baseline later scans compare with, which is what the node runs.
+   */
+  private Future<?> openRetriever() {
+    retrieverScanPeriod = source.file() == null ? 0 : scanPeriodMillis.get();
+    ConfigRetriever opened = ConfigRetriever.create(vertx, source.retrieverOptions(retrieverScanPeriod));
+    retriever = opened;
+    opened.listen(change -> {
+      if (opened == retriever) {
+        settle(change.getNewConfiguration());
+      }
+    });
+    opened.configStream().exceptionHandler(t -> {
+      if (opened == retriever) {
+        scanFailed(t);
+      }
+    });
+    return opened.getConfig().otherwiseEmpty();
   }
 
   private void fleetReload(Message<JsonObject> m) {
@@ -95,27 +119,49 @@ public final class NodeControl extends VerticleBase {
   /** A reload that starts no earlier than now, so two never interleave; a scan period set by it takes effect. */
   private Future<JsonObject> reloadOnce(String trigger) {
     return reloads.request(trigger).andThen(ar -> {
-      if (scanTimer < 0 && source.file() != null) {
-        schedule();
+      if (!stopped && source.file() != null && scanPeriodMillis.get() != retrieverScanPeriod) {
+        retriever.close();
+        openRetriever();
       }
     });
   }
 
-  /** Polls the file's digest; a change (even back and forth between scans) is reloaded once. */
-  private void schedule() {
-    long period = scanPeriodMillis.get();
-    if (period <= 0 || stopped) {
-      scanTimer = -1;
+  /** A scan saw a change: wait for a read one scan later to agree before reloading it. */
+  private void settle(JsonObject candidate) {
+    if (settling) {
       return;
     }
-    scanTimer = vertx.setTimer(period, id -> vertx.executeBlocking(source::fingerprint).onComplete(ar -> {
-      String now = ar.succeeded() ? ar.result() : null;
-      Future<?> done = Future.succeededFuture();
-      if (now != null && !now.equals(seen)) {
-        seen = now;
-        done = reloadOnce("file change");
+    settling = true;
+    reportedScanFailure = null;
+    confirm(candidate);
+  }
+
+  private void confirm(JsonObject candidate) {
+    vertx.setTimer(retrieverScanPeriod, id -> {
+      if (stopped) {
+        return;
       }
-      done.onComplete(x -> schedule());
-    }));
+      retriever.getConfig().onComplete(read -> {
+        if (read.failed()) {
+          settling = false;
+          scanFailed(read.cause());
+        } else if (!read.result().equals(candidate)) {
+          confirm(read.result());
+        } else {
+          settling = false;
+          reloadOnce("file change");
+        }
+      });
+    });
+  }
+
+  /** A file that cannot be read is re-read every scan; each distinct failure is reported once. */
+  private void scanFailed(Throwable t) {
+    String failure = String.valueOf(t);
+    if (failure.equals(reportedScanFailure)) {
+      return;
+    }
+    reportedScanFailure = failure;
+    reload.apply("file change", Future.failedFuture(t));
   }
 }

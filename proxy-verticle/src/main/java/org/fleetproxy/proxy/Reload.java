@@ -9,8 +9,9 @@ import org.fleetproxy.proxy.config.ProxyConfig;
 import org.fleetproxy.proxy.tls.ServerCertificate;
 
 /**
- * One config reload of a node: read and validate the whole file off the event loop, then apply
- * it in one step, or change nothing and say why. Counted in {@code proxy_config_reloads_total}.
+ * One config reload of a node: validate the whole config the retriever read, off the event loop,
+ * then apply it in one step, or change nothing and say why. Counted in
+ * {@code proxy_config_reloads_total}.
  */
 final class Reload {
 
@@ -22,17 +23,24 @@ final class Reload {
     this.node = node;
   }
 
-  /** Completes (never fails) with this node's answer: {@code {"result":"ok|unchanged|error",...}}. */
-  Future<JsonObject> run(String trigger) {
+  /**
+   * Completes (never fails) with this node's answer: {@code {"result":"ok|unchanged|error",...}}.
+   *
+   * @param merged the retriever's merged config, or why it could not read one
+   */
+  Future<JsonObject> run(String trigger, Future<JsonObject> merged) {
     ProxyConfig.Tls runningTls = node.active().config().server().tls();
-    return node.vertx().executeBlocking(() -> {
-          ProxyConfig next = node.source().load();
+    return merged.transform(read -> node.vertx().executeBlocking(() -> {
+          if (read.failed()) {
+            throw node.source().refusal(read.cause());
+          }
+          ProxyConfig next = node.source().validate(read.result());
           ProxyConfig.Tls tls = next.server().tls();
           // new files are read and checked here, off the event loop; unchanged ones are the rotation's job
           ServerCertificate cert = tls == null || tls.equals(runningTls) ? null
               : ServerCertificate.load(tls, node.vertx(), node.tlsEngine());
           return new Loaded(next, cert);
-        })
+        }))
         .compose(loaded -> {
           ConfigChange change = ConfigChange.between(node.active(), loaded.config());
           return node.apply(change, loaded.certificate())

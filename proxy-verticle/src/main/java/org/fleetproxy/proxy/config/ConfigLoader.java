@@ -50,8 +50,12 @@ public final class ConfigLoader {
   }
 
   public static ProxyConfig embedded(ConfigOverrides overrides) {
+    return parse(embeddedText(), EMBEDDED, overrides);
+  }
+
+  static String embeddedText() {
     try (InputStream in = ConfigLoader.class.getResourceAsStream(EMBEDDED_RESOURCE)) {
-      return parse(new String(in.readAllBytes(), StandardCharsets.UTF_8), EMBEDDED, overrides);
+      return new String(in.readAllBytes(), StandardCharsets.UTF_8);
     } catch (IOException e) {
       throw new ConfigException(EMBEDDED + ": cannot read: " + e.getMessage(), e);
     }
@@ -63,20 +67,37 @@ public final class ConfigLoader {
 
   public static ProxyConfig parse(String text, String source, ConfigOverrides overrides) {
     try {
-      return read(text, source, overrides);
+      return read(overrides.applyTo(yaml(text)), source, sha256(text));
     } catch (ConfigException e) {
       throw new ConfigException(source + ": " + e.getMessage(), e);
     }
   }
 
-  private static ProxyConfig read(String text, String source, ConfigOverrides overrides) {
-    Object doc;
+  /**
+   * Validates a document already read and merged elsewhere (maps, lists and scalars as YAML
+   * gives them), with the same checks and messages as a file's text.
+   *
+   * @param hash what the node shows as its config hash
+   */
+  public static ProxyConfig parse(Map<String, Object> doc, String source, String hash) {
     try {
-      doc = new Yaml(new SafeConstructor(new LoaderOptions())).load(text);
+      return read(doc, source, hash);
+    } catch (ConfigException e) {
+      throw new ConfigException(source + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** Parses YAML text; null for a text with no document at all (empty, or only comments). */
+  static Object yaml(String text) {
+    try {
+      return new Yaml(new SafeConstructor(new LoaderOptions())).load(text);
     } catch (YAMLException e) {
       throw new ConfigException("not valid YAML: " + e.getMessage(), e);
     }
-    ConfigNode root = ConfigNode.of("", overrides.applyTo(doc));
+  }
+
+  private static ProxyConfig read(Object doc, String source, String hash) {
+    ConfigNode root = ConfigNode.of("", doc);
 
     ConfigNode s = root.node("server");
     ProxyConfig.Server server = new ProxyConfig.Server(
@@ -156,7 +177,7 @@ public final class ConfigLoader {
 
     root.finish();
     return new ProxyConfig(server, admin, forward, List.copyOf(routes), pool, limits, cluster, metrics, access, log,
-        reload, engine, source, sha256(text));
+        reload, engine, source, hash);
   }
 
   private static ProxyConfig.RouteSpec route(ConfigNode r) {
@@ -261,8 +282,12 @@ public final class ConfigLoader {
     }
   }
 
-  /** The config hash nodes show: the first 8 bytes of the text's fingerprint. */
+  /** The config hash nodes show: the first 8 bytes of the file's fingerprint. */
   static String sha256(String text) {
-    return Fingerprint.of(text.getBytes(StandardCharsets.UTF_8)).substring(0, 16);
+    return sha256(text.getBytes(StandardCharsets.UTF_8));
+  }
+
+  static String sha256(byte[] file) {
+    return Fingerprint.of(file).substring(0, 16);
   }
 }
