@@ -57,7 +57,7 @@ class LoopbackOnlyTest {
     int admin = Ports.free();
     int member = Ports.free();
     Path hz = dir.resolve("hazelcast.yaml");
-    Files.writeString(hz, hazelcast(member, LOOPBACK.replace("interfaces: [127.0.0.1]", "interfaces: [10.1.2.3]")));
+    Files.writeString(hz, hazelcast(member, LOOPBACK.replace("interfaces: [127.0.0.1]", "interfaces: [node-2.fleet.test]")));
     ProxyConfig config = ConfigLoader.parse("""
         server: { host: 127.0.0.1, port: %d }
         admin: { host: 127.0.0.1, port: %d }
@@ -66,7 +66,7 @@ class LoopbackOnlyTest {
 
     ConfigException e = assertThrows(ConfigException.class, () -> ProxyNode.start(config));
     assertTrue(e.getMessage().startsWith("cluster.allow-insecure: "), e.getMessage());
-    assertTrue(e.getMessage().contains("network.interfaces: 10.1.2.3 is not a loopback address"), e.getMessage());
+    assertTrue(e.getMessage().contains("network.interfaces: node-2.fleet.test is not a loopback address"), e.getMessage());
     assertTrue(e.getMessage().contains("do not authenticate"), e.getMessage());
     assertEquals(0, Hazelcast.getAllHazelcastInstances().size(), "no Hazelcast member was created");
     for (int port : new int[] {proxy, admin, member}) {
@@ -81,11 +81,9 @@ class LoopbackOnlyTest {
   /** Each case edits the loopback network section: "text=>replacement". */
   @ParameterizedTest
   @ValueSource(strings = {
-      "member-list: [127.0.0.1]=>member-list: [127.0.0.1, '10.1.2.3:5701']",
-      "member-list: [127.0.0.1]=>member-list: ['[2001:db8::1]:5701']",
-      "member-list: [127.0.0.1] }=>member-list: [127.0.0.1], required-member: 192.0.2.9 }",
-      "join:=>public-address: 203.0.113.7:5701\njoin:",
-      "multicast: { enabled: false }\n  tcp-ip: { enabled: true, member-list: [127.0.0.1] }=>multicast: { enabled: true }",
+      "member-list: [127.0.0.1]=>member-list: [127.0.0.1, 'node-2.fleet.test:5701']",
+      "member-list: [127.0.0.1] }=>member-list: [127.0.0.1], required-member: node-3.fleet.test }",
+      "join:=>public-address: edge.fleet.test:5701\njoin:",
       "tcp-ip: { enabled: true, member-list: [127.0.0.1] }=>kubernetes: { enabled: true, service-name: fleet }",
       "interfaces: { enabled: true, interfaces: [127.0.0.1] }=>interfaces: { enabled: false }",
   })
@@ -111,7 +109,7 @@ class LoopbackOnlyTest {
   @Test
   void allowInsecureLetsTheSetupThroughWithoutStartingAMember(@TempDir Path dir) throws IOException {
     Path hz = dir.resolve("hazelcast.yaml");
-    Files.writeString(hz, hazelcast(5701, LOOPBACK.replace("interfaces: [127.0.0.1]", "interfaces: [10.1.2.3]")));
+    Files.writeString(hz, hazelcast(5701, LOOPBACK.replace("interfaces: [127.0.0.1]", "interfaces: [node-2.fleet.test]")));
     ProxyConfig.Cluster refused = new ProxyConfig.Cluster(true, hz.toString(), false, "f", "n", 1_000, false);
     assertThrows(ConfigException.class, () -> HazelcastSetup.clusterManager(refused, false));
     ProxyConfig.Cluster allowed = new ProxyConfig.Cluster(true, hz.toString(), false, "f", "n", 1_000, true);
