@@ -4,6 +4,7 @@ import io.vertx.core.MultiMap;
 import org.fleetproxy.pool.OriginKey;
 import org.fleetproxy.pool.OriginTransport;
 import org.fleetproxy.pool.UpstreamProtocol;
+import org.fleetproxy.pool.UpstreamTrust;
 import org.fleetproxy.proxy.config.ProxyConfig;
 import org.fleetproxy.proxy.target.HostPort;
 import org.fleetproxy.proxy.upstream.ServerGroup;
@@ -98,7 +99,7 @@ public final class Route {
         states.of(name, id, spec.url()));
   }
 
-  private OriginTransport transport(HostPort connectTo, org.fleetproxy.pool.UpstreamTrust trust) {
+  private OriginTransport transport(HostPort connectTo, UpstreamTrust trust) {
     UpstreamProtocol protocol = UpstreamProtocol.valueOf(upstream.version().toUpperCase(Locale.ROOT));
     int cap = upstream.group().maxConnections();
     return connectTo == null ? new OriginTransport(protocol, trust, null, 0, cap)

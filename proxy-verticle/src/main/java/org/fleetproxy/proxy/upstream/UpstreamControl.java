@@ -254,9 +254,4 @@ public final class UpstreamControl extends VerticleBase {
   private Future<AsyncMap<String, JsonObject>> map() {
     return vertx.sharedData().getAsyncMap(STATES_MAP);
   }
-
-  /** The states the fleet holds now, for tests and the status: {@code [{"route","server","state","weight","time","by"}]}. */
-  Future<JsonArray> held() {
-    return map().compose(AsyncMap::entries).map(e -> new JsonArray(new java.util.ArrayList<>(e.values())));
-  }
 }

@@ -5,6 +5,7 @@ import io.vertx.core.json.JsonObject;
 import org.fleetproxy.proxy.route.Route;
 import org.fleetproxy.proxy.route.RouteTable;
 
+import java.util.ArrayList;
 import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
@@ -84,7 +85,7 @@ public final class UpstreamView {
         count(sum.getJsonObject("health"), s.getString("health"));
       }
     }
-    return new JsonArray(new java.util.ArrayList<>(byServer.values()));
+    return new JsonArray(new ArrayList<>(byServer.values()));
   }
 
   private static void count(JsonObject counts, String value) {

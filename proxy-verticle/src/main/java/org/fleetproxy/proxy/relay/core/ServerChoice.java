@@ -83,7 +83,7 @@ public final class ServerChoice {
       return null;
     }
     tried = exclude;
-    over(target, code);
+    over(context, target, code);
     context.retried(target, reason.label);
     s.state().started();
     return target.at(s);
@@ -114,10 +114,6 @@ public final class ServerChoice {
       target.server().state().ended();
       context.attempted(target, code);
     }
-  }
-
-  private void over(Target target, int code) {
-    over(context, target, code);
   }
 
   /** Whether {@code code} from a server counts as its failure, and may send the request elsewhere. */
