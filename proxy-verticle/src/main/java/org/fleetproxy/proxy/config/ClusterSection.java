@@ -20,9 +20,27 @@ final class ClusterSection {
     }
     ProxyConfig.Cluster cluster = new ProxyConfig.Cluster(c.bool("enabled", false),
         c.string("hazelcast", DEFAULT_HAZELCAST), !c.has("hazelcast"), name, nodeId,
-        ConfigLoader.positive(c, "request-timeout", 2_000), c.bool("allow-insecure", false));
+        ConfigLoader.positive(c, "request-timeout", 2_000), c.bool("allow-insecure", false), tls(c.node("tls")));
     c.finish();
     return cluster;
+  }
+
+  /** {@code cluster.tls}: all three files or none; they are read (and checked) when the node joins. */
+  private static ProxyConfig.ClusterTls tls(ConfigNode t) {
+    if (t.isEmpty()) {
+      t.finish();
+      return null;
+    }
+    String cert = t.string("cert", null);
+    String key = t.string("key", null);
+    String ca = t.string("ca", null);
+    t.finish();
+    for (String[] named : new String[][] {{"cert", cert}, {"key", key}, {"ca", ca}}) {
+      if (named[1] == null || named[1].isBlank()) {
+        throw new ConfigException(t.key(named[0]) + ": cluster.tls needs cert, key and ca (PEM files)");
+      }
+    }
+    return new ProxyConfig.ClusterTls(cert, key, ca);
   }
 
   /** {@code config}: the scan period, 0 for reloads on request only. */

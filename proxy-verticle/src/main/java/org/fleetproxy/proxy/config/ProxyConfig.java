@@ -167,9 +167,21 @@ public record ProxyConfig(Server server, Admin admin, Forward forward, List<Rout
    * @param requestTimeoutMillis how long a cluster-wide request waits for each node's answer
    * @param allowInsecure whether the Hazelcast configuration may reach beyond loopback while cluster
    *                      traffic is unauthenticated
+   * @param tls the fleet's certificate files, or null for a fleet whose traffic is not authenticated
    */
   public record Cluster(boolean enabled, String hazelcast, boolean defaultHazelcast, String name, String nodeId,
-                        long requestTimeoutMillis, boolean allowInsecure) {
+                        long requestTimeoutMillis, boolean allowInsecure, ClusterTls tls) {
+  }
+
+  /**
+   * {@code cluster.tls}: PEM files. The event bus runs over mutual TLS with them, and what the
+   * fleet keeps in Hazelcast is signed with {@code key} and checked against {@code ca}.
+   *
+   * @param cert this node's certificate chain, signed by {@code ca}
+   * @param key its private key
+   * @param ca the fleet's certificate authority: the only issuer whose certificates a node trusts
+   */
+  public record ClusterTls(String cert, String key, String ca) {
   }
 
   /** @param scanPeriodMillis how often the config file is checked for changes; 0 = never */

@@ -110,9 +110,9 @@ class LoopbackOnlyTest {
   void allowInsecureLetsTheSetupThroughWithoutStartingAMember(@TempDir Path dir) throws IOException {
     Path hz = dir.resolve("hazelcast.yaml");
     Files.writeString(hz, hazelcast(5701, LOOPBACK.replace("interfaces: [127.0.0.1]", "interfaces: [node-2.fleet.test]")));
-    ProxyConfig.Cluster refused = new ProxyConfig.Cluster(true, hz.toString(), false, "f", "n", 1_000, false);
+    ProxyConfig.Cluster refused = new ProxyConfig.Cluster(true, hz.toString(), false, "f", "n", 1_000, false, null);
     assertThrows(ConfigException.class, () -> HazelcastSetup.clusterManager(refused, false));
-    ProxyConfig.Cluster allowed = new ProxyConfig.Cluster(true, hz.toString(), false, "f", "n", 1_000, true);
+    ProxyConfig.Cluster allowed = new ProxyConfig.Cluster(true, hz.toString(), false, "f", "n", 1_000, true, null);
     // building the manager only holds the config: the member starts when a Vert.x instance joins
     HazelcastSetup.clusterManager(allowed, false);
     assertEquals(0, Hazelcast.getAllHazelcastInstances().size());

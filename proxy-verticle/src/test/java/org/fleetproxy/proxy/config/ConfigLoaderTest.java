@@ -48,7 +48,7 @@ class ConfigLoaderTest {
     assertFalse(c.forward().allowOpen());
     assertEquals(List.of(), c.routes());
     assertEquals(PoolSettings.DEFAULTS, c.pool());
-    assertEquals(new ProxyConfig.Cluster(false, "conf/hazelcast.yaml", true, "fleetproxy", "127.0.0.1:3128", 2_000, false),
+    assertEquals(new ProxyConfig.Cluster(false, "conf/hazelcast.yaml", true, "fleetproxy", "127.0.0.1:3128", 2_000, false, null),
         c.cluster());
     assertEquals(30_000, c.server().shutdownTimeoutMillis());
     assertEquals(2_000, c.reload().scanPeriodMillis());
@@ -100,7 +100,7 @@ class ConfigLoaderTest {
         ProxyConfig.Group.defaults(), 500, 120_000, "h1", Map.of("X-Env", "prod"), null, null, null),
         r.upstream());
     assertEquals(new PoolSettings(3, 30_000, 1_500, PoolSettings.Reuse.PER_CLIENT, 12), c.pool());
-    assertEquals(new ProxyConfig.Cluster(true, "other.yaml", false, "blue", "edge-1", 3_000, true), c.cluster());
+    assertEquals(new ProxyConfig.Cluster(true, "other.yaml", false, "blue", "edge-1", 3_000, true, null), c.cluster());
     assertEquals(0, c.reload().scanPeriodMillis());
   }
 
